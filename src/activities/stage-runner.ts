@@ -1,0 +1,107 @@
+/**
+ * Runs one step of one task: the shared, Node-side half of every runtime. Temporal's stage
+ * activities and the in-process `base` backend both call it, so a task behaves the same in each.
+ */
+import {
+  CascadenceError,
+  normalisePlan,
+  type ContextPayload,
+  type PrecheckOutcome,
+  type StageContext,
+  type StepCall,
+  type TaskDescription,
+} from '../core';
+import { unknownTask, type TaskRegistry } from '../plugins/registry';
+import { CircuitBreakers } from './circuit-breaker';
+
+/** What the runtime knows about the current attempt. */
+export interface StepEnvironment {
+  attempt: number;
+  signal: AbortSignal;
+  heartbeat(details?: unknown): void;
+}
+
+/** Dependencies of a stage runner. */
+export interface StageRunnerDeps {
+  registry: TaskRegistry;
+  /** Circuit breakers shared by every run in this process. */
+  breakers?: CircuitBreakers;
+}
+
+/** A stage runner: describe a task, run one of its steps. */
+export interface StageRunner {
+  describe(task: string): TaskDescription;
+  runStep(call: StepCall, env: StepEnvironment): Promise<unknown>;
+}
+
+const NEVER_ABORTED = new AbortController().signal;
+/** An environment for direct calls outside any runtime (attempt 1, never cancelled). */
+export const DIRECT_ENVIRONMENT: StepEnvironment = { attempt: 1, signal: NEVER_ABORTED, heartbeat: () => undefined };
+
+/** Creates the stage runner over a registry. */
+export function createStageRunner(deps: StageRunnerDeps): StageRunner {
+  const { registry } = deps;
+  const breakers = deps.breakers ?? new CircuitBreakers();
+
+  async function invoke(call: StepCall, env: StepEnvironment): Promise<unknown> {
+    const task = registry.get(call.task);
+    const ctx: StageContext = {
+      task: call.task,
+      runId: call.runId,
+      userHash: call.userHash,
+      groupHash: call.groupHash,
+      input: call.input,
+      research: call.research,
+      plan: call.plan,
+      results: call.results,
+      runResult: call.runResult,
+      context: Object.freeze([...call.context]) as readonly ContextPayload[],
+      attempt: env.attempt,
+      signal: env.signal,
+      heartbeat: env.heartbeat,
+    };
+    const method = task[call.step];
+    if (typeof method === 'function') return await method.call(task, ctx as never);
+    if (call.step === 'research' || call.step === 'plan') {
+      const provider = registry.provider(call.step);
+      if (provider) return await provider(ctx);
+    }
+    throw new CascadenceError('INTERNAL', `task ${call.task} has no ${call.step} step`);
+  }
+
+  return {
+    describe: (task) => registry.describe(task),
+    async runStep(call, env) {
+      const options = registry.get(call.task).options?.circuitBreaker;
+      const breaker = options ? breakers.get(`${call.task}:${call.step}`, options) : undefined;
+      breaker?.check(call.task, call.step);
+      let output: unknown;
+      try {
+        output = await invoke(call, env);
+      } catch (err) {
+        breaker?.failure();
+        throw err;
+      }
+      breaker?.success();
+      if (call.step === 'precheck') return precheckOutcome(output);
+      if (call.step === 'plan') {
+        const plan = normalisePlan(output);
+        if (plan.kind !== 'value') {
+          const missing = plan.tasks.filter((t) => !registry.has(t.task)).map((t) => t.task);
+          if (missing.length > 0) {
+            const err = unknownTask(missing[0] as string, registry.names());
+            throw new CascadenceError('INVALID_PLAN', `${call.task}: plan names ${err.message}`, { hint: err.hint });
+          }
+        }
+      }
+      return output;
+    },
+  };
+}
+
+/** `true` passes; `false`, `null`, `undefined` fail with "precheck failed"; a string fails with itself as the reason. */
+export function precheckOutcome(value: unknown): PrecheckOutcome {
+  if (value === true) return { ok: true };
+  if (typeof value === 'string' && value.length > 0) return { ok: false, reason: value };
+  return { ok: false, reason: 'precheck failed' };
+}

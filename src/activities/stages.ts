@@ -1,0 +1,67 @@
+/**
+ * Temporal stage activities: one activity per step (`intake`, `research`, `plan`, `precheck`,
+ * `run`, `verify`) so the Web UI names the stage, plus `describeTask`. They heartbeat while a
+ * stage runs, honour cancellation, and turn domain errors into typed ApplicationFailures.
+ */
+import { Context } from '@temporalio/activity';
+import { ApplicationFailure } from '@temporalio/common';
+import { isCascadenceError, type StepCall, type StepName, type TaskDescription } from '../core';
+import { createStageRunner, type StageRunner, type StageRunnerDeps } from './stage-runner';
+
+/** Error codes that no retry can fix. */
+const NON_RETRYABLE = new Set(['UNKNOWN_TASK', 'INVALID_PLAN', 'VALIDATION', 'CIRCUIT_OPEN', 'CONTEXT_REJECTED', 'INTERNAL']);
+
+/** How often a running stage heartbeats, so cancellation reaches it promptly. */
+const HEARTBEAT_EVERY_MS = 1000;
+
+/** The stage activities' type, imported by workflows as a type only. */
+export type StageActivities = Record<StepName, (call: StepCall) => Promise<unknown>> & {
+  describeTask(task: string): Promise<TaskDescription>;
+};
+
+function toFailure(err: unknown): unknown {
+  if (!isCascadenceError(err)) return err;
+  return ApplicationFailure.create({
+    type: err.code,
+    message: err.message,
+    nonRetryable: NON_RETRYABLE.has(err.code),
+    details: err.hint === undefined ? [] : [err.hint],
+  });
+}
+
+/** Creates the stage activities over a registry (dependencies are injected, never global). */
+export function createStageActivities(deps: StageRunnerDeps | { runner: StageRunner }): StageActivities {
+  const runner = 'runner' in deps ? deps.runner : createStageRunner(deps);
+
+  async function runStep(call: StepCall): Promise<unknown> {
+    const ctx = Context.current();
+    const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+    try {
+      return await runner.runStep(call, {
+        attempt: ctx.info.attempt,
+        signal: ctx.cancellationSignal,
+        heartbeat: (details) => ctx.heartbeat(details),
+      });
+    } catch (err) {
+      throw toFailure(err);
+    } finally {
+      clearInterval(timer);
+    }
+  }
+
+  return {
+    async describeTask(task) {
+      try {
+        return runner.describe(task);
+      } catch (err) {
+        throw toFailure(err);
+      }
+    },
+    intake: runStep,
+    research: runStep,
+    plan: runStep,
+    precheck: runStep,
+    run: runStep,
+    verify: runStep,
+  };
+}

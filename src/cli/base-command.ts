@@ -1,0 +1,95 @@
+/**
+ * The base of every `task` command: global flags read the same way everywhere (flags over
+ * environment over config file), `--json`, and one place that turns errors into one line on
+ * stderr and a documented exit code. Keep this file light: it is loaded by `task --help`.
+ */
+import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
+import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
+import type { CascadenceConfig } from '../config/config';
+import type { TaskRegistry } from '../plugins/registry';
+
+export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+
+/** Errors oclif raises for bad flags and arguments; they exit 2 like our own usage errors. */
+function isParseError(err: unknown): boolean {
+  const name = (err as { constructor?: { name?: string } })?.constructor?.name ?? '';
+  return /Required|Flag|Args|Parse|Validation|Unexpected|Nonexistent/.test(name);
+}
+
+/** oclif's parse errors span several lines; keep what says what was wrong. */
+export function oneLine(message: string): string {
+  const lines = message
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l && !/^The following errors? occurred/.test(l) && !/^See more help/.test(l));
+  return lines.join('; ') || message.trim();
+}
+
+/** Base of every command. */
+export abstract class BaseCommand<T extends typeof Command> extends Command {
+  static override baseFlags = {
+    json: Flags.boolean({ description: 'Print machine-readable JSON.', default: false }),
+    debug: Flags.boolean({ description: 'Show stack traces on errors.', default: false }),
+    config: Flags.string({ description: 'YAML config file (default: $CASCADENCE_CONFIG).', helpGroup: 'GLOBAL' }),
+    backend: Flags.string({ description: 'Backend: temporal or base (default: $CASCADENCE_SCHEDULER or temporal).', helpGroup: 'GLOBAL' }),
+    address: Flags.string({ description: 'Temporal address host:port (default: $TEMPORAL_ADDRESS or localhost:7233).', helpGroup: 'GLOBAL' }),
+    namespace: Flags.string({ description: 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default).', helpGroup: 'GLOBAL' }),
+    'task-queue': Flags.string({ description: 'Temporal task queue (default: $CASCADENCE_TASK_QUEUE or cascadence).', helpGroup: 'GLOBAL' }),
+  };
+
+  protected flags!: GlobalFlags<T>;
+
+  public override async init(): Promise<void> {
+    await super.init();
+    const { flags } = await this.parse({
+      flags: this.ctor.flags,
+      baseFlags: (super.ctor as typeof BaseCommand).baseFlags,
+      args: this.ctor.args,
+      strict: this.ctor.strict,
+    });
+    this.flags = flags as GlobalFlags<T>;
+  }
+
+  /** The effective configuration (flags over environment over file). */
+  protected async loadConfig(): Promise<CascadenceConfig> {
+    const { loadConfig } = await import('../config/config');
+    return loadConfig({
+      config: this.flags.config,
+      backend: this.flags.backend,
+      address: this.flags.address,
+      namespace: this.flags.namespace,
+      taskQueue: this.flags['task-queue'],
+    });
+  }
+
+  /** The task registry: built-in tasks (task modules come with the plugins issue). */
+  protected async loadRegistry(): Promise<TaskRegistry> {
+    const { createDefaultRegistry } = await import('../plugins/builtin');
+    return createDefaultRegistry();
+  }
+
+  /** Prints one JSON document. */
+  protected printJson(value: unknown): void {
+    this.log(JSON.stringify(value));
+  }
+
+  /** One line on stderr (`error: ...`, a hint where one helps), the documented exit code, a stack only with --debug. */
+  protected override async catch(err: Error & { exitCode?: number }): Promise<unknown> {
+    if (err instanceof Errors.ExitError) throw err;
+    const debug = process.argv.includes('--debug') || this.argv.includes('--debug');
+    let code: number = EXIT_CODES.UNEXPECTED;
+    let message = err.message;
+    let hint: string | undefined;
+    if (isCascadenceError(err)) {
+      code = exitCodeFor(err.code);
+      hint = err.hint;
+    } else if (isParseError(err)) {
+      code = EXIT_CODES.USAGE;
+      message = oneLine(message);
+      hint = `see \`task ${this.id?.replace(/:/g, ' ') ?? ''} --help\``;
+    }
+    process.stderr.write(`error: ${message}${hint ? ` (${hint})` : ''}\n`);
+    if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
+    return this.exit(code);
+  }
+}

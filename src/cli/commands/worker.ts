@@ -1,0 +1,28 @@
+import { Flags } from '@oclif/core';
+import { BaseCommand } from '../base-command';
+
+export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
+  static override summary = 'Run a worker that executes pipeline workflows and stage activities.';
+  static override description =
+    'Connects to TEMPORAL_ADDRESS (or TEMPORAL_SERVER, default localhost:7233) in TEMPORAL_NAMESPACE and polls the task queue until SIGINT or SIGTERM, then shuts down gracefully: in-flight activities get a grace period to finish, then are cancelled.';
+  static override examples = [
+    '<%= config.bin %> worker',
+    '<%= config.bin %> worker --address temporal.internal:7233 --namespace prod --task-queue cascadence',
+  ];
+  static override flags = {
+    'max-concurrent-activities': Flags.integer({ description: 'Most stage activities run at once.', min: 1 }),
+  };
+
+  async run(): Promise<void> {
+    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
+    const { startWorker } = await import('../worker-process');
+    const running = await startWorker(config, registry, {
+      ...(this.flags['max-concurrent-activities'] === undefined
+        ? {}
+        : { maxConcurrentActivityTaskExecutions: this.flags['max-concurrent-activities'] }),
+    });
+    this.log(`worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace}); Ctrl+C to stop`);
+    await running.done;
+    this.log('worker stopped');
+  }
+}

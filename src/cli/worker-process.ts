@@ -1,0 +1,60 @@
+/**
+ * Starting a worker from the CLI: the process-wide Runtime (installed once), the connection,
+ * and graceful shutdown on SIGINT/SIGTERM (the Runtime's shutdown signals).
+ */
+import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { CascadenceError } from '../core/errors';
+import { rootMessage } from '../core/pipeline';
+import type { CascadenceConfig } from '../config/config';
+import type { TaskRegistry } from '../plugins/registry';
+import { createWorker, type WorkerDeps } from '../worker/create-worker';
+
+let runtimeInstalled = false;
+
+/** Installs the Temporal Runtime once per process: warnings and errors only, graceful shutdown on signals. */
+export function installRuntime(): void {
+  if (runtimeInstalled) return;
+  runtimeInstalled = true;
+  try {
+    Runtime.install({ logger: new DefaultLogger('WARN') });
+  } catch {
+    // Already installed by an embedding process: keep its settings.
+  }
+}
+
+/** A started worker. */
+export interface RunningWorker {
+  worker: Worker;
+  connection: NativeConnection;
+  /** Resolves when the worker has shut down and the connection is closed. */
+  done: Promise<void>;
+}
+
+/**
+ * Connects and starts a worker for the configured task queue.
+ * @throws CascadenceError CONNECTION when the server does not answer.
+ */
+export async function startWorker(
+  config: CascadenceConfig,
+  registry: TaskRegistry,
+  extra: Partial<WorkerDeps> = {},
+): Promise<RunningWorker> {
+  installRuntime();
+  let connection: NativeConnection;
+  try {
+    connection = await NativeConnection.connect({ address: config.address });
+  } catch (err) {
+    throw new CascadenceError('CONNECTION', `cannot reach Temporal at ${config.address}: ${rootMessage(err).split('\n')[0]}`, {
+      hint: 'start a local server with `task dev`, or set TEMPORAL_ADDRESS / --address',
+    });
+  }
+  const worker = await createWorker({
+    connection,
+    namespace: config.namespace,
+    taskQueue: config.taskQueue,
+    registry,
+    ...extra,
+  });
+  const done = worker.run().finally(() => connection.close());
+  return { worker, connection, done };
+}

@@ -1,0 +1,4 @@
+/**
+ * Configuration loading (YAML file + environment + flags). Node-only.
+ */
+export * from './config';

@@ -1,0 +1,36 @@
+/**
+ * Every id Cascadence derives, built in one place so workflows, clients and tests agree.
+ */
+
+/** Default Temporal task queue of the worker and the clients. */
+export const DEFAULT_TASK_QUEUE = 'cascadence';
+
+/** Search attribute holding the task's registered name (Keyword). */
+export const SEARCH_ATTRIBUTE_TASK = 'CascadenceTask';
+/** Search attribute holding the hashed group id (Keyword). */
+export const SEARCH_ATTRIBUTE_GROUP = 'CascadenceGroup';
+/** The custom search attributes the workflows set, with their Temporal types. */
+export const SEARCH_ATTRIBUTES = { [SEARCH_ATTRIBUTE_TASK]: 'Keyword', [SEARCH_ATTRIBUTE_GROUP]: 'Keyword' } as const;
+
+/** Workflow id of a top-level pipeline run: `<task>-<runId>`. */
+export function pipelineWorkflowId(task: string, runId: string): string {
+  return `${task}-${runId}`;
+}
+
+/**
+ * Workflow id of a subtask pipeline: derived from its parent's so the tree is readable
+ * in the Web UI (`example-<runId>/2-child`), and unique per position in the plan.
+ */
+export function childWorkflowId(parentWorkflowId: string, index: number, task: string): string {
+  return `${parentWorkflowId}/${index}-${task}`;
+}
+
+/** Temporal Schedule id of a task's schedule. */
+export function scheduleId(task: string): string {
+  return `cascadence-${task}`;
+}
+
+/** True when `name` is usable as a task name (it becomes part of workflow and schedule ids). */
+export function isValidTaskName(name: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name);
+}

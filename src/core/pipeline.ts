@@ -1,0 +1,416 @@
+/**
+ * The pipeline algorithm, written once and run by every runtime (DESIGN.md, "One algorithm,
+ * several runtimes"). It talks to the outside only through {@link PipelinePorts}: the Temporal
+ * workflow supplies ports built from activities, child workflows and `condition`; the `base`
+ * backend supplies direct in-process calls. Workflow-safe: no I/O, no Node APIs, no clocks
+ * other than `ports.now()`.
+ */
+import { CascadenceError, isCascadenceError } from './errors';
+import { validateContextPayload } from './context';
+import { normalisePlan, preview } from './plan';
+import {
+  DEFAULT_MAX_DEPTH,
+  STAGES,
+  type ContextPayload,
+  type PipelineRequest,
+  type StageName,
+  type StepName,
+  type SubtaskRef,
+  type TaskDescription,
+} from './task';
+
+/** Status of one audit record. */
+export type AuditStatus = 'started' | 'success' | 'error' | 'skipped' | 'paused' | 'resumed' | 'context';
+
+/** One stage transition of one run. Ids are hashes; outputs are JSON previews of at most 256 characters. */
+export interface AuditRecord {
+  task: string;
+  stage: StepName | 'pipeline';
+  status: AuditStatus;
+  reason?: string;
+  output?: string;
+  run_id: string;
+  user_hash: string;
+  group_hash: string;
+  time: string;
+}
+
+/** Status of one step in the status query. */
+export interface StepStatus {
+  status: 'pending' | 'running' | 'success' | 'error' | 'skipped';
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  reason?: string;
+}
+
+/** Overall state of a run. `precheck_failed` is a distinct outcome: the precheck stopped the run before `run`. */
+export type RunState = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'precheck_failed';
+
+/** What the status query returns. */
+export interface PipelineStatus {
+  task: string;
+  runId: string;
+  state: RunState;
+  paused: boolean;
+  currentStage: StepName | null;
+  steps: Partial<Record<StepName, StepStatus>>;
+  subtasks: { total: number; completed: number; failed: number };
+  context: { delivered: number; queued: number };
+}
+
+/** Everything a step executor needs to call one stage method of a task. */
+export interface StepCall {
+  task: string;
+  step: StepName;
+  runId: string;
+  userHash: string;
+  groupHash: string;
+  input: unknown;
+  research?: unknown;
+  plan?: unknown;
+  results?: unknown[];
+  runResult?: unknown;
+  context: ContextPayload[];
+}
+
+/** Result of the precheck step. */
+export interface PrecheckOutcome {
+  ok: boolean;
+  reason?: string;
+}
+
+/** Where a context payload went: straight to the run, or queued for the next stage boundary. */
+export type ContextDelivery = 'delivered' | 'queued';
+
+/** The outside world of a pipeline run. */
+export interface PipelinePorts {
+  /** Reads the task's stages and options. */
+  describe(task: string): Promise<TaskDescription>;
+  /** Runs one step; resolves with its output (a {@link PrecheckOutcome} for `precheck`), rejects when it finally fails. */
+  runStep(call: StepCall, description: TaskDescription): Promise<unknown>;
+  /** Runs subtasks as full pipelines, in sequence or concurrently; results in plan order. */
+  runSubtasks(
+    tasks: SubtaskRef[],
+    mode: 'sequence' | 'parallel',
+    parent: PipelineRequest,
+    onSettled: (index: number, ok: boolean) => void,
+  ): Promise<unknown[]>;
+  /** Resolves once `predicate()` holds; re-checked whenever the run's state changes. */
+  waitUntil(predicate: () => boolean): Promise<void>;
+  /** Current time in milliseconds since the epoch (workflow time on Temporal). */
+  now(): number;
+  /** Receives every audit record as it is made (stores and event buses hang here). */
+  record?(record: AuditRecord): void;
+  /** Called after pause, resume or context changes, so `waitUntil` can re-check. */
+  changed?(): void;
+  /** True for the runtime's cancellation errors, which pass through untouched (no fallback, no wrapping). */
+  isCancellation?(err: unknown): boolean;
+}
+
+/** The deepest message in an error's cause chain (Temporal wraps failures several times). */
+export function rootMessage(err: unknown): string {
+  let cur: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  for (let i = 0; i < 20 && typeof cur === 'object' && cur !== null; i++) {
+    if (cur instanceof Error && cur.message) message = cur.message;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return message;
+}
+
+/**
+ * One run of one task's pipeline: the algorithm plus the state that the status query,
+ * pause/resume and context attachment read and change.
+ */
+export class PipelineRun {
+  readonly audit: AuditRecord[] = [];
+  private readonly status: PipelineStatus;
+  private readonly delivered: ContextPayload[];
+  private readonly queued: ContextPayload[] = [];
+  private paused = false;
+  /** True while a step is executing (context attached then is queued). */
+  private busy = false;
+  private description: TaskDescription | undefined;
+
+  constructor(
+    private readonly request: PipelineRequest,
+    private readonly ports: PipelinePorts,
+  ) {
+    this.delivered = [...(request.context ?? [])];
+    this.status = {
+      task: request.task,
+      runId: request.runId,
+      state: 'pending',
+      paused: false,
+      currentStage: null,
+      steps: {},
+      subtasks: { total: 0, completed: 0, failed: 0 },
+      context: { delivered: this.delivered.length, queued: 0 },
+    };
+  }
+
+  /** A copy of the current status (what the status query returns). */
+  snapshot(): PipelineStatus {
+    return JSON.parse(JSON.stringify(this.status)) as PipelineStatus;
+  }
+
+  /** Asks the run to pause at the next stage boundary; a running stage finishes first. False if already paused. */
+  pause(): boolean {
+    if (this.paused || this.isFinished()) return false;
+    this.paused = true;
+    this.status.paused = true;
+    if (!this.busy && this.status.state === 'running') this.status.state = 'paused';
+    this.emit(this.status.currentStage ?? 'pipeline', 'paused');
+    this.ports.changed?.();
+    return true;
+  }
+
+  /** Lets a paused run go on. False if it was not paused. */
+  resume(): boolean {
+    if (!this.paused) return false;
+    this.paused = false;
+    this.status.paused = false;
+    if (this.status.state === 'paused') this.status.state = 'running';
+    this.emit(this.status.currentStage ?? 'pipeline', 'resumed');
+    this.ports.changed?.();
+    return true;
+  }
+
+  /**
+   * Attaches context: delivered at once when no stage is executing (the run is idle or
+   * paused at a boundary), otherwise queued and delivered at the next stage boundary.
+   * @throws CascadenceError CONTEXT_REJECTED for a malformed or oversized payload, RUN_FINISHED after the run ended.
+   */
+  attachContext(payload: unknown): ContextDelivery {
+    const valid = validateContextPayload(payload);
+    if (this.isFinished()) throw new CascadenceError('RUN_FINISHED', `run ${this.request.runId} has already finished`);
+    if (this.busy) {
+      this.queued.push(valid);
+      this.status.context.queued = this.queued.length;
+      this.ports.changed?.();
+      return 'queued';
+    }
+    this.deliver(valid, this.status.currentStage ?? 'pipeline');
+    this.ports.changed?.();
+    return 'delivered';
+  }
+
+  /** Context payloads delivered so far. */
+  contextSoFar(): ContextPayload[] {
+    return [...this.delivered];
+  }
+
+  /**
+   * Runs the pipeline to its end and returns the pipeline result (verify's, else run's).
+   * @throws CascadenceError PRECHECK_FAILED, STAGE_FAILED, INVALID_PLAN, PLAN_DEPTH_EXCEEDED, UNKNOWN_TASK.
+   */
+  async execute(): Promise<unknown> {
+    const req = this.request;
+    this.status.state = 'running';
+    const desc = await this.ports.describe(req.task);
+    this.description = desc;
+    for (const step of Object.keys(desc.steps) as StepName[]) this.status.steps[step] = { status: 'pending' };
+    const call: StepCall = {
+      task: req.task,
+      step: 'intake',
+      runId: req.runId,
+      userHash: req.userHash,
+      groupHash: req.groupHash,
+      input: req.input,
+      context: [],
+    };
+    try {
+      let result: unknown;
+      for (const stage of STAGES) {
+        await this.boundary(stage);
+        result = await this.runStage(stage, call, desc);
+      }
+      this.status.state = 'completed';
+      this.status.currentStage = null;
+      return result;
+    } catch (err) {
+      if ((this.status.state as RunState) !== 'precheck_failed') this.status.state = 'failed';
+      throw err;
+    } finally {
+      this.ports.changed?.();
+    }
+  }
+
+  private async runStage(stage: StageName, call: StepCall, desc: TaskDescription): Promise<unknown> {
+    switch (stage) {
+      case 'intake':
+        if (desc.steps.intake) await this.step('intake', call, desc);
+        return undefined;
+      case 'research':
+      case 'plan':
+        if (desc.steps[stage]) call[stage] = await this.step(stage, call, desc);
+        else this.skip(stage, `no ${stage} method or ${stage} provider`);
+        return undefined;
+      case 'run':
+        return this.execution(call, desc);
+      case 'verify':
+        return desc.steps.verify ? this.step('verify', call, desc) : call.runResult;
+    }
+  }
+
+  /** The `run` stage: precheck gate, then planned subtasks, then the task's own `run`. */
+  private async execution(call: StepCall, desc: TaskDescription): Promise<undefined> {
+    if (desc.steps.precheck) {
+      const outcome = (await this.step('precheck', call, desc)) as PrecheckOutcome;
+      if (!outcome.ok) {
+        const reason = outcome.reason ?? 'precheck failed';
+        this.skip('precheck', reason);
+        if (desc.steps.run) this.skip('run', `precheck failed: ${reason}`);
+        this.status.state = 'precheck_failed';
+        throw new CascadenceError('PRECHECK_FAILED', `${call.task}: precheck failed: ${reason}`);
+      }
+    }
+    const plan = normalisePlan(call.plan);
+    if (plan.kind !== 'value') call.results = await this.subtasks(plan.tasks, plan.kind, desc);
+    if (desc.steps.run) call.runResult = await this.step('run', call, desc);
+    else call.runResult = call.results;
+    return undefined;
+  }
+
+  private async subtasks(tasks: SubtaskRef[], mode: 'sequence' | 'parallel', desc: TaskDescription): Promise<unknown[]> {
+    const depth = this.request.depth ?? 0;
+    const maxDepth = this.request.maxDepth ?? DEFAULT_MAX_DEPTH;
+    if (depth + 1 > maxDepth) {
+      const err = new CascadenceError(
+        'PLAN_DEPTH_EXCEEDED',
+        `${desc.name}: nested plans go deeper than the limit of ${maxDepth}`,
+        { hint: 'check for a task that plans itself, or raise maxDepth' },
+      );
+      this.fail('run', err);
+      throw err;
+    }
+    this.status.subtasks.total += tasks.length;
+    const started = this.ports.now();
+    this.mark('run', { status: 'running', startedAt: this.iso(started) });
+    try {
+      return await this.ports.runSubtasks(tasks, mode, this.request, (_i, ok) => {
+        if (ok) this.status.subtasks.completed++;
+        else this.status.subtasks.failed++;
+      });
+    } catch (err) {
+      if (this.ports.isCancellation?.(err)) throw err;
+      const wrapped = new CascadenceError('STAGE_FAILED', `${desc.name}: subtask failed: ${rootMessage(err)}`, {
+        cause: err,
+      });
+      this.fail('run', wrapped);
+      throw wrapped;
+    }
+  }
+
+  /** Runs one step with audit records, status updates and the task's fallback. */
+  private async step(step: StepName, call: StepCall, desc: TaskDescription): Promise<unknown> {
+    const started = this.ports.now();
+    this.status.currentStage = step;
+    this.mark(step, { status: 'running', startedAt: this.iso(started) });
+    this.emit(step, 'started');
+    this.busy = true;
+    try {
+      const output = await this.ports.runStep({ ...call, step, context: [...this.delivered] }, desc);
+      this.finish(step, started, 'success');
+      this.emit(step, 'success', { output: step === 'precheck' ? undefined : preview(output) });
+      return output;
+    } catch (err) {
+      const reason = rootMessage(err);
+      if (this.ports.isCancellation?.(err)) {
+        this.finish(step, started, 'error', 'cancelled');
+        this.emit(step, 'error', { reason: 'cancelled' });
+        throw err;
+      }
+      const fallback = desc.options.fallback;
+      if (fallback && Object.prototype.hasOwnProperty.call(fallback, step)) {
+        this.finish(step, started, 'success', `fallback after: ${reason}`);
+        this.emit(step, 'error', { reason, output: preview(fallback[step]) });
+        return fallback[step];
+      }
+      this.finish(step, started, 'error', reason);
+      this.emit(step, 'error', { reason });
+      if (isCascadenceError(err) && err.code !== 'INTERNAL') throw err;
+      throw new CascadenceError('STAGE_FAILED', `${call.task}: stage ${step} failed: ${reason}`, { cause: err });
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** A stage boundary: wait while paused, then deliver queued context. */
+  private async boundary(stage: StageName): Promise<void> {
+    this.flushQueued(stage);
+    if (this.paused) {
+      this.status.state = 'paused';
+      await this.ports.waitUntil(() => !this.paused);
+      this.status.state = 'running';
+      this.flushQueued(stage);
+    }
+  }
+
+  private flushQueued(stage: StageName): void {
+    while (this.queued.length > 0) this.deliver(this.queued.shift() as ContextPayload, stage);
+    this.status.context.queued = 0;
+  }
+
+  private deliver(payload: ContextPayload, stage: StepName | 'pipeline'): void {
+    this.delivered.push(payload);
+    this.status.context.delivered = this.delivered.length;
+    this.emit(stage, 'context', { output: preview(payload) });
+  }
+
+  private skip(step: StepName, reason: string): void {
+    this.mark(step, { status: 'skipped', reason });
+    this.emit(step, 'skipped', { reason });
+  }
+
+  private fail(step: StepName, err: Error): void {
+    this.mark(step, { ...this.status.steps[step], status: 'error', reason: err.message, endedAt: this.iso(this.ports.now()) });
+    this.emit(step, 'error', { reason: err.message });
+  }
+
+  private finish(step: StepName, started: number, status: 'success' | 'error', reason?: string): void {
+    const ended = this.ports.now();
+    this.mark(step, {
+      status,
+      startedAt: this.iso(started),
+      endedAt: this.iso(ended),
+      durationMs: ended - started,
+      ...(reason === undefined ? {} : { reason }),
+    });
+  }
+
+  private mark(step: StepName, status: StepStatus): void {
+    this.status.steps[step] = status;
+  }
+
+  private emit(stage: StepName | 'pipeline', status: AuditStatus, extra: { reason?: string; output?: string } = {}): void {
+    const rec: AuditRecord = {
+      task: this.request.task,
+      stage,
+      status,
+      ...(extra.reason === undefined ? {} : { reason: extra.reason }),
+      ...(extra.output === undefined ? {} : { output: extra.output }),
+      run_id: this.request.runId,
+      user_hash: this.request.userHash,
+      group_hash: this.request.groupHash,
+      time: this.iso(this.ports.now()),
+    };
+    this.audit.push(rec);
+    this.ports.record?.(rec);
+  }
+
+  private isFinished(): boolean {
+    const s = this.status.state;
+    return s === 'completed' || s === 'failed' || s === 'precheck_failed';
+  }
+
+  private iso(ms: number): string {
+    return new Date(ms).toISOString();
+  }
+
+  /** The task description read at the start of the run (undefined before it started). */
+  get task(): TaskDescription | undefined {
+    return this.description;
+  }
+}

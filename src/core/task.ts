@@ -1,0 +1,141 @@
+/**
+ * The task model users write against, and the serialisable shapes that cross the
+ * workflow/activity boundary. Types and tiny pure helpers only: workflow-safe.
+ */
+
+/** The pipeline stages, in the order they run. `precheck` is a gate run just before `run`. */
+export const STAGES = ['intake', 'research', 'plan', 'run', 'verify'] as const;
+export type StageName = (typeof STAGES)[number];
+/** A stage or the precheck gate: every unit of work an activity performs. */
+export type StepName = StageName | 'precheck';
+export const STEPS: readonly StepName[] = ['intake', 'research', 'plan', 'precheck', 'run', 'verify'];
+
+/** Kinds of task, as in the original Cascadence. They share the pipeline; the kind says how runs are triggered. */
+export type TaskKind = 'task' | 'cron' | 'manual' | 'webhook' | 'pointer';
+
+/** Extra context attached to a running task: a note and/or a URL. */
+export interface ContextPayload {
+  note?: string;
+  url?: string;
+}
+
+/** A serialisable reference to a task to run as a subtask: `{ task: 'Child', input: ... }`. */
+export interface SubtaskRef {
+  task: string;
+  input?: unknown;
+}
+
+/** A plan whose subtasks run concurrently; results keep plan order. */
+export interface ParallelPlanSpec {
+  execution: 'parallel';
+  tasks: Array<SubtaskRef | string>;
+}
+
+/** Class form of a parallel plan: `return new ParallelPlan([{ task: 'a' }, { task: 'b' }])`. */
+export class ParallelPlan implements ParallelPlanSpec {
+  readonly execution = 'parallel' as const;
+  constructor(readonly tasks: Array<SubtaskRef | string>) {}
+}
+
+/** What a stage method receives. */
+export interface StageContext<Input = unknown> {
+  /** Registered name of the task. */
+  readonly task: string;
+  /** Run id shared by every stage (and subtask) of this run. */
+  readonly runId: string;
+  /** HMAC-SHA-256 of the user id; the raw id never reaches a task. */
+  readonly userHash: string;
+  /** HMAC-SHA-256 of the group id. */
+  readonly groupHash: string;
+  /** The run's input. */
+  readonly input: Input;
+  /** Result of `research`, for `plan` and later stages. */
+  readonly research?: unknown;
+  /** Result of `plan`, for `run` and later stages. */
+  readonly plan?: unknown;
+  /** Results of the planned subtasks, in plan order, for `run` and `verify`. */
+  readonly results?: unknown[];
+  /** Result of `run`, for `verify`. */
+  readonly runResult?: unknown;
+  /** Context payloads delivered to this run so far, oldest first. */
+  readonly context: readonly ContextPayload[];
+  /** 1 on the first attempt, then 2, 3, ... on retries. */
+  readonly attempt: number;
+  /** Aborted when the run is cancelled; long stages should honour it. */
+  readonly signal: AbortSignal;
+  /** Reports liveness (and optional progress) so the heartbeat timeout does not fire. */
+  heartbeat(details?: unknown): void;
+}
+
+/** What `precheck` may return: `true` to go on; `false` or a reason string to stop before `run`. */
+export type PrecheckResult = boolean | string | undefined | null | void;
+
+/** Retry policy of a task's stages. Durations are milliseconds or strings such as `'2s'`. */
+export interface RetryOptions {
+  maximumAttempts?: number;
+  initialInterval?: string | number;
+  backoffCoefficient?: number;
+  maximumInterval?: string | number;
+  nonRetryableErrorTypes?: string[];
+}
+
+/** After `failureThreshold` consecutive failures of a stage, calls fail fast for `recoveryTime`. */
+export interface CircuitBreakerOptions {
+  failureThreshold: number;
+  recoveryTime: string | number;
+}
+
+/** Per-task options. Everything is optional; defaults are documented in the README. */
+export interface TaskOptions {
+  retry?: RetryOptions;
+  startToCloseTimeout?: string | number;
+  heartbeatTimeout?: string | number;
+  /** Value a stage yields when it finally fails (after retries), per stage. */
+  fallback?: Partial<Record<StepName, unknown>>;
+  circuitBreaker?: CircuitBreakerOptions;
+}
+
+/** A task: any object with some of the stage methods. Methods may be async. */
+export interface Task<Input = unknown> {
+  /** Shown by `task list --json` and in the Web UI memo. */
+  description?: string;
+  kind?: TaskKind;
+  options?: TaskOptions;
+  intake?(ctx: StageContext<Input>): unknown;
+  research?(ctx: StageContext<Input>): unknown;
+  plan?(ctx: StageContext<Input>): unknown;
+  precheck?(ctx: StageContext<Input>): PrecheckResult | Promise<PrecheckResult>;
+  run?(ctx: StageContext<Input>): unknown;
+  verify?(ctx: StageContext<Input>): unknown;
+}
+
+/** How a step of a task is carried out: by the task's own method, by a provider, or not at all. */
+export type StepSource = 'task' | 'provider';
+
+/** Serialisable description of a registered task, read by the workflow at the start of a run. */
+export interface TaskDescription {
+  name: string;
+  kind: TaskKind;
+  description?: string;
+  /** The steps this task performs and who performs them; absent steps are skipped. */
+  steps: Partial<Record<StepName, StepSource>>;
+  options: TaskOptions;
+}
+
+/** Serialisable input of one pipeline run (a workflow argument): ids are already hashed. */
+export interface PipelineRequest {
+  task: string;
+  runId: string;
+  userHash: string;
+  groupHash: string;
+  input?: unknown;
+  /** 0 for a top-level run; each nesting level adds one. */
+  depth?: number;
+  /** Largest allowed depth of nested plans (default 10). */
+  maxDepth?: number;
+  /** Context payloads attached before the run started. */
+  context?: ContextPayload[];
+}
+
+/** Default limit of plan nesting. */
+export const DEFAULT_MAX_DEPTH = 10;

@@ -1,0 +1,4 @@
+/**
+ * Events: the event model, its transports and id hashing. Node-only.
+ */
+export * from './hash';

@@ -1,0 +1,12 @@
+/**
+ * Cascadence's public API: the task model, the worker, the backends and the CLI entry.
+ */
+export * from './core';
+export { TaskRegistry, createDefaultRegistry, ExampleTask, type Providers, type TaskClass } from './plugins';
+export { createWorker, getWorkflowBundle, type WorkerDeps } from './worker';
+export { createStageActivities, createStageRunner, CircuitBreakers } from './activities';
+export { createBackend, type Backend, type RunRequest, type RunOutcome, type TaskInfo } from './backends';
+export { loadConfig, type CascadenceConfig } from './config';
+export { hashId } from './events';
+export { DevServer } from './dev';
+export { main } from './cli';

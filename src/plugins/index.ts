@@ -1,0 +1,5 @@
+/**
+ * Plugins: the task registry, task discovery and the built-in tasks. Node-only.
+ */
+export * from './registry';
+export * from './builtin';

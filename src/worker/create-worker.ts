@@ -1,0 +1,41 @@
+/**
+ * Composing a Worker: bundled workflows, stage activities over a task registry, a task queue.
+ */
+import type { Duration } from '@temporalio/common';
+import { Worker, type NativeConnection } from '@temporalio/worker';
+import { DEFAULT_TASK_QUEUE } from '../core/ids';
+import { createStageActivities } from '../activities/stages';
+import { CircuitBreakers } from '../activities/circuit-breaker';
+import type { TaskRegistry } from '../plugins/registry';
+import { createDefaultRegistry } from '../plugins/builtin';
+import { getWorkflowBundle } from './bundle';
+
+/** What a worker is built from; everything is injected. */
+export interface WorkerDeps {
+  connection: NativeConnection;
+  namespace?: string;
+  taskQueue?: string;
+  /** Tasks this worker can run (default: the built-in tasks). */
+  registry?: TaskRegistry;
+  /** Circuit breakers shared by the worker's runs (default: a fresh set). */
+  breakers?: CircuitBreakers;
+  /** Graceful shutdown: how long in-flight activities get to finish before they are cancelled. */
+  shutdownGraceTime?: Duration;
+  maxConcurrentActivityTaskExecutions?: number;
+}
+
+/** Creates a worker for the pipeline workflows and stage activities. */
+export async function createWorker(deps: WorkerDeps): Promise<Worker> {
+  const registry = deps.registry ?? createDefaultRegistry();
+  return Worker.create({
+    connection: deps.connection,
+    namespace: deps.namespace ?? 'default',
+    taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE,
+    workflowBundle: await getWorkflowBundle(),
+    activities: createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
+    shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
+    ...(deps.maxConcurrentActivityTaskExecutions === undefined
+      ? {}
+      : { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions }),
+  });
+}

@@ -1,0 +1,5 @@
+/**
+ * Worker composition. Node-only.
+ */
+export * from './create-worker';
+export * from './bundle';

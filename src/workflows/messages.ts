@@ -1,0 +1,16 @@
+/**
+ * Signals, queries and updates of the pipeline workflow. Workflow-safe; clients import these too.
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AuditRecord, ContextDelivery, ContextPayload, PipelineStatus } from '../core';
+
+/** Pause at the next stage boundary (a running stage finishes first). */
+export const pauseSignal = defineSignal('pause');
+/** Resume a paused run. */
+export const resumeSignal = defineSignal('resume');
+/** Current stage, paused or not, each stage's status and timing, subtask progress. */
+export const statusQuery = defineQuery<PipelineStatus>('status');
+/** The run's audit records so far. */
+export const auditQuery = defineQuery<AuditRecord[]>('audit');
+/** Attach `{note?, url?}`; answers `delivered` (now) or `queued` (at the next stage boundary). */
+export const attachContextUpdate = defineUpdate<ContextDelivery, [ContextPayload]>('attachContext');

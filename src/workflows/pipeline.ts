@@ -1,0 +1,159 @@
+/**
+ * `pipelineWorkflow`: one run of one task's pipeline, as a deterministic Temporal workflow.
+ * The algorithm itself is `PipelineRun` in core; this file supplies its ports (stage
+ * activities, child workflows for subtasks, `condition` for pauses) and its messages.
+ */
+import {
+  ActivityCancellationType,
+  ApplicationFailure,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  proxyLocalActivities,
+  setHandler,
+  TemporalFailure,
+  condition,
+  workflowInfo,
+  type ActivityOptions,
+} from '@temporalio/workflow';
+import type { StageActivities } from '../activities/stages';
+import {
+  PipelineRun,
+  childWorkflowId,
+  durationMs,
+  isCascadenceError,
+  validateContextPayload,
+  type PipelinePorts,
+  type PipelineRequest,
+  type StepName,
+  type TaskDescription,
+} from '../core';
+import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery } from './messages';
+import { GROUP_KEY, TASK_KEY } from './search-attributes';
+
+const { describeTask } = proxyLocalActivities<StageActivities>({ startToCloseTimeout: '10s' });
+
+/** Defaults for stage activities when a task's options say nothing. */
+const DEFAULT_START_TO_CLOSE = '5m';
+const DEFAULT_MAX_ATTEMPTS = 3;
+
+/** Activity options of a task's stage, from its options (retry policy, timeouts). */
+export function stageActivityOptions(desc: TaskDescription, step: StepName): ActivityOptions {
+  const { retry = {}, startToCloseTimeout, heartbeatTimeout } = desc.options;
+  return {
+    summary: `${desc.name}: ${step}`,
+    startToCloseTimeout: startToCloseTimeout === undefined ? DEFAULT_START_TO_CLOSE : durationMs(startToCloseTimeout),
+    ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout: durationMs(heartbeatTimeout) }),
+    cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
+    retry: {
+      maximumAttempts: retry.maximumAttempts ?? DEFAULT_MAX_ATTEMPTS,
+      ...(retry.initialInterval === undefined ? {} : { initialInterval: durationMs(retry.initialInterval) }),
+      ...(retry.maximumInterval === undefined ? {} : { maximumInterval: durationMs(retry.maximumInterval) }),
+      ...(retry.backoffCoefficient === undefined ? {} : { backoffCoefficient: retry.backoffCoefficient }),
+      nonRetryableErrorTypes: retry.nonRetryableErrorTypes ?? [],
+    },
+  };
+}
+
+/** Turns whatever the algorithm threw into something that fails (or cancels) the workflow cleanly. */
+function toWorkflowFailure(err: unknown): unknown {
+  if (isCancellation(err) || err instanceof TemporalFailure) return err;
+  if (isCascadenceError(err)) {
+    return ApplicationFailure.create({
+      type: err.code,
+      message: err.message,
+      nonRetryable: true,
+      details: err.hint === undefined ? [] : [err.hint],
+    });
+  }
+  return ApplicationFailure.create({ type: 'INTERNAL', message: String(err), nonRetryable: true });
+}
+
+/** Runs `request.task` as a pipeline; returns the pipeline result (verify's, else run's). */
+export async function pipelineWorkflow(request: PipelineRequest): Promise<unknown> {
+  const stageProxies = new Map<StepName, StageActivities[StepName]>();
+  const ports: PipelinePorts = {
+    describe: (task) => describeTask(task),
+    runStep(call, desc) {
+      let fn = stageProxies.get(call.step);
+      if (!fn) {
+        fn = proxyActivities<StageActivities>(stageActivityOptions(desc, call.step))[call.step];
+        stageProxies.set(call.step, fn);
+      }
+      return fn(call);
+    },
+    runSubtasks(tasks, mode, parent, onSettled) {
+      const parentId = workflowInfo().workflowId;
+      const depth = (parent.depth ?? 0) + 1;
+      const start = (index: number): Promise<unknown> => {
+        const ref = tasks[index] as (typeof tasks)[number];
+        const child: PipelineRequest = {
+          task: ref.task,
+          runId: parent.runId,
+          userHash: parent.userHash,
+          groupHash: parent.groupHash,
+          input: ref.input,
+          depth,
+          ...(parent.maxDepth === undefined ? {} : { maxDepth: parent.maxDepth }),
+        };
+        return executeChild(pipelineWorkflow, {
+          workflowId: childWorkflowId(parentId, index, ref.task),
+          args: [child],
+          memo: { task: ref.task, runId: parent.runId, parent: parentId, depth },
+          typedSearchAttributes: [
+            { key: TASK_KEY, value: ref.task },
+            { key: GROUP_KEY, value: parent.groupHash },
+          ],
+        }).then(
+          (result) => {
+            onSettled(index, true);
+            return result;
+          },
+          (err: unknown) => {
+            onSettled(index, false);
+            throw err;
+          },
+        );
+      };
+      if (mode === 'parallel') return Promise.all(tasks.map((_t, i) => start(i)));
+      return tasks.reduce<Promise<unknown[]>>(
+        (acc, _t, i) => acc.then(async (results) => [...results, await start(i)]),
+        Promise.resolve([]),
+      );
+    },
+    waitUntil: (predicate) => condition(predicate),
+    now: () => Date.now(),
+    isCancellation,
+  };
+
+  const run = new PipelineRun(request, ports);
+  setHandler(statusQuery, () => run.snapshot());
+  setHandler(auditQuery, () => run.audit);
+  setHandler(pauseSignal, () => void run.pause());
+  setHandler(resumeSignal, () => void run.resume());
+  setHandler(
+    attachContextUpdate,
+    (payload) => {
+      try {
+        return run.attachContext(payload);
+      } catch (err) {
+        throw toWorkflowFailure(err);
+      }
+    },
+    {
+      validator: (payload) => {
+        try {
+          validateContextPayload(payload);
+        } catch (err) {
+          throw toWorkflowFailure(err);
+        }
+      },
+    },
+  );
+
+  try {
+    return await run.execute();
+  } catch (err) {
+    throw toWorkflowFailure(err);
+  }
+}
