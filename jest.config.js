@@ -4,7 +4,7 @@
  *  - replay: bundles the workflows and replays saved histories;
  *  - integration: one real Temporal dev server for the whole run (global setup/teardown).
  */
-const tsJest = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json', isolatedModules: true }] };
+const tsJest = { '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.json' }] };
 const common = { testEnvironment: 'node', transform: tsJest, moduleFileExtensions: ['ts', 'js', 'json'] };
 
 module.exports = {

@@ -3,7 +3,7 @@
  * exit code instead of exiting, so tests and embedding programs can call it.
  */
 import { resolve } from 'node:path';
-import { Errors, flush, run } from '@oclif/core';
+import { Errors, flush, run, settings } from '@oclif/core';
 import { EXIT_CODES } from '../core/errors';
 
 /** Root of the package, where oclif finds package.json and the command list. */
@@ -11,6 +11,9 @@ const ROOT = resolve(__dirname, '..', '..');
 
 /** Runs the CLI with `argv` (without `node` and the script) and resolves with the exit code. */
 export async function main(argv: string[]): Promise<number> {
+  // Always load the compiled commands: oclif would otherwise look for TypeScript sources
+  // (and warn) whenever NODE_ENV is "test" or "development".
+  settings.enableAutoTranspile = false;
   try {
     await run(argv, ROOT);
     await flush();

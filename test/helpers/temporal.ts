@@ -1,0 +1,54 @@
+/**
+ * Helpers for integration tests against the suite's dev server.
+ */
+import { randomUUID } from 'node:crypto';
+import { Client, Connection } from '@temporalio/client';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { createWorker } from '../../src/worker/create-worker';
+import type { TaskRegistry } from '../../src/plugins/registry';
+import { installRuntime } from '../../src/cli/worker-process';
+
+/** Address of the dev server started by the integration global setup. */
+export function serverAddress(): string {
+  const address = process.env.CASCADENCE_TEST_TEMPORAL_ADDRESS;
+  if (!address) throw new Error('CASCADENCE_TEST_TEMPORAL_ADDRESS is not set: run through the jest integration project');
+  return address;
+}
+
+/** A task queue no other test uses. */
+export function uniqueQueue(prefix = 'test'): string {
+  return `${prefix}-${randomUUID()}`;
+}
+
+/** Client and worker connections to the test server; close them in afterAll. */
+export interface TestConnections {
+  client: Client;
+  native: NativeConnection;
+  close(): Promise<void>;
+}
+
+export async function connect(): Promise<TestConnections> {
+  installRuntime();
+  const address = serverAddress();
+  const connection = await Connection.connect({ address });
+  const native = await NativeConnection.connect({ address });
+  return {
+    client: new Client({ connection }),
+    native,
+    async close() {
+      await connection.close();
+      await native.close();
+    },
+  };
+}
+
+/** Runs `fn` while a worker for `registry` polls `taskQueue`; the worker is always shut down. */
+export async function withWorker<T>(
+  conns: TestConnections,
+  registry: TaskRegistry,
+  taskQueue: string,
+  fn: (worker: Worker) => Promise<T>,
+): Promise<T> {
+  const worker = await createWorker({ connection: conns.native, taskQueue, registry, shutdownGraceTime: '2s' });
+  return worker.runUntil(() => fn(worker));
+}

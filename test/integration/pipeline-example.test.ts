@@ -1,0 +1,54 @@
+/**
+ * The example pipeline on the real server: a deterministic workflow calling one activity per
+ * stage, findable by search attributes, with hashed ids only.
+ */
+import { randomUUID } from 'node:crypto';
+import { TemporalBackend } from '../../src/backends/temporal';
+import { createDefaultRegistry } from '../../src/plugins/builtin';
+import { hashId } from '../../src/events/hash';
+import { connect, serverAddress, uniqueQueue, withWorker, type TestConnections } from '../helpers/temporal';
+
+let conns: TestConnections;
+beforeAll(async () => {
+  conns = await connect();
+});
+afterAll(async () => {
+  await conns.close();
+});
+
+it('runs intake → research → plan → run → verify as activities and never records the raw ids', async () => {
+  const registry = createDefaultRegistry();
+  const taskQueue = uniqueQueue('example');
+  const backend = await TemporalBackend.connect({
+    address: serverAddress(),
+    namespace: 'default',
+    taskQueue,
+    hashSecret: 'test-secret',
+    registry,
+  });
+  const rawUser = `user-${randomUUID()}`;
+  const rawGroup = `group-${randomUUID()}`;
+  try {
+    const outcome = await withWorker(conns, registry, taskQueue, () =>
+      backend.run({ task: 'example', userId: rawUser, groupId: rawGroup, input: { name: 'Ada' } }),
+    );
+    expect(outcome.result).toEqual({ greeting: 'Hello, Ada!', verified: true });
+
+    const handle = conns.client.workflow.getHandle(`example-${outcome.runId}`);
+    const history = await handle.fetchHistory();
+    const activities = (history.events ?? [])
+      .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+      .filter((n): n is string => Boolean(n));
+    expect(activities).toEqual(['intake', 'research', 'plan', 'run', 'verify']);
+
+    const text = JSON.stringify(history);
+    expect(text).not.toContain(rawUser);
+    expect(text).not.toContain(rawGroup);
+
+    const desc = await handle.describe();
+    expect(desc.searchAttributes.CascadenceTask).toEqual(['example']);
+    expect(desc.searchAttributes.CascadenceGroup).toEqual([hashId(rawGroup, 'test-secret')]);
+  } finally {
+    await backend.close();
+  }
+});
