@@ -4,7 +4,35 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 import importX from 'eslint-plugin-import-x';
 
-const nodeBuiltins = ['assert', 'buffer', 'child_process', 'cluster', 'crypto', 'dgram', 'dns', 'events', 'fs', 'http', 'http2', 'https', 'net', 'os', 'path', 'perf_hooks', 'process', 'readline', 'stream', 'timers', 'tls', 'url', 'util', 'v8', 'vm', 'worker_threads', 'zlib'];
+const nodeBuiltins = [
+  'assert',
+  'buffer',
+  'child_process',
+  'cluster',
+  'crypto',
+  'dgram',
+  'dns',
+  'events',
+  'fs',
+  'http',
+  'http2',
+  'https',
+  'net',
+  'os',
+  'path',
+  'perf_hooks',
+  'process',
+  'readline',
+  'stream',
+  'timers',
+  'tls',
+  'url',
+  'util',
+  'v8',
+  'vm',
+  'worker_threads',
+  'zlib',
+];
 
 export default tseslint.config(
   { ignores: ['dist/', 'node_modules/', '.tools/', 'coverage/', 'bin/', '**/*.js', '**/*.mjs'] },
@@ -34,9 +62,27 @@ export default tseslint.config(
             message: 'workflow-safe code must not import Node built-ins',
           })),
           patterns: [
-            { group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'yaml', 'fastify', 'nats'], message: 'no I/O packages in workflow-safe code' },
-            { group: ['../activities', '../activities/*'], allowTypeImports: true, message: 'import activities as types only' },
-            { group: ['../plugins/*', '../backends/*', '../config/*', '../events/*', '../cli/*', '../worker/*', '../dev/*'], message: 'workflow-safe code imports only core and @temporalio/workflow' },
+            {
+              group: ['@temporalio/client', '@temporalio/worker', '@temporalio/activity', 'yaml', 'fastify', 'nats'],
+              message: 'no I/O packages in workflow-safe code',
+            },
+            {
+              group: ['../activities', '../activities/*'],
+              allowTypeImports: true,
+              message: 'import activities as types only',
+            },
+            {
+              group: [
+                '../plugins/*',
+                '../backends/*',
+                '../config/*',
+                '../events/*',
+                '../cli/*',
+                '../worker/*',
+                '../dev/*',
+              ],
+              message: 'workflow-safe code imports only core and @temporalio/workflow',
+            },
           ],
         },
       ],

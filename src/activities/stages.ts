@@ -9,7 +9,14 @@ import { isCascadenceError, type StepCall, type StepName, type TaskDescription }
 import { createStageRunner, type StageRunner, type StageRunnerDeps } from './stage-runner';
 
 /** Error codes that no retry can fix. */
-const NON_RETRYABLE = new Set(['UNKNOWN_TASK', 'INVALID_PLAN', 'VALIDATION', 'CIRCUIT_OPEN', 'CONTEXT_REJECTED', 'INTERNAL']);
+const NON_RETRYABLE = new Set([
+  'UNKNOWN_TASK',
+  'INVALID_PLAN',
+  'VALIDATION',
+  'CIRCUIT_OPEN',
+  'CONTEXT_REJECTED',
+  'INTERNAL',
+]);
 
 /** How often a running stage heartbeats, so cancellation reaches it promptly. */
 const HEARTBEAT_EVERY_MS = 1000;

@@ -71,6 +71,11 @@ export function toPipelineRequest(request: RunRequest, runId: string, hashSecret
 export function listTasks(registry: TaskRegistry): TaskInfo[] {
   return registry.names().map((name) => {
     const d = registry.describe(name);
-    return { name, enabled: true, kind: d.kind, ...(d.description === undefined ? {} : { description: d.description }) };
+    return {
+      name,
+      enabled: true,
+      kind: d.kind,
+      ...(d.description === undefined ? {} : { description: d.description }),
+    };
   });
 }

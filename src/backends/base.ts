@@ -3,18 +3,20 @@
  * in-memory state. No server needed.
  */
 import { randomUUID } from 'node:crypto';
-import {
-  PipelineRun,
-  type AuditRecord,
-  type PipelinePorts,
-  type PipelineRequest,
-  type SubtaskRef,
-} from '../core';
+import { PipelineRun, type AuditRecord, type PipelinePorts, type PipelineRequest, type SubtaskRef } from '../core';
 import { createStageRunner, DIRECT_ENVIRONMENT, type StageRunner } from '../activities/stage-runner';
 import type { TaskRegistry } from '../plugins/registry';
 import { unknownTask } from '../plugins/registry';
 import { CircuitBreakers } from '../activities/circuit-breaker';
-import { listTasks, toPipelineRequest, type Backend, type Operation, type RunOutcome, type RunRequest, type TaskInfo } from './backend';
+import {
+  listTasks,
+  toPipelineRequest,
+  type Backend,
+  type Operation,
+  type RunOutcome,
+  type RunRequest,
+  type TaskInfo,
+} from './backend';
 
 /** Options of the base backend. */
 export interface BaseBackendOptions {

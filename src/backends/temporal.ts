@@ -8,7 +8,15 @@ import { pipelineWorkflowId } from '../core/ids';
 import { rootMessage, type AuditRecord } from '../core';
 import type { TaskRegistry } from '../plugins/registry';
 import { unknownTask } from '../plugins/registry';
-import { listTasks, toPipelineRequest, type Backend, type Operation, type RunOutcome, type RunRequest, type TaskInfo } from './backend';
+import {
+  listTasks,
+  toPipelineRequest,
+  type Backend,
+  type Operation,
+  type RunOutcome,
+  type RunRequest,
+  type TaskInfo,
+} from './backend';
 
 /** How long the CLI waits for a server before saying it is unreachable. */
 const CONNECT_TIMEOUT_MS = 3000;
@@ -96,9 +104,13 @@ export class TemporalBackend implements Backend {
       });
     } catch (err) {
       if (isCascadenceError(err)) throw err;
-      throw new CascadenceError('CONNECTION', `could not start ${request.task} on ${this.options.address}: ${rootMessage(err)}`, {
-        cause: err,
-      });
+      throw new CascadenceError(
+        'CONNECTION',
+        `could not start ${request.task} on ${this.options.address}: ${rootMessage(err)}`,
+        {
+          cause: err,
+        },
+      );
     }
   }
 
@@ -122,7 +134,10 @@ export class TemporalBackend implements Backend {
       }
     }
     const records = await Promise.all(ids.map((id) => this.client.workflow.getHandle(id).query(auditQuery)));
-    return records.flat().filter((r) => r.task === task).sort((a, b) => a.time.localeCompare(b.time));
+    return records
+      .flat()
+      .filter((r) => r.task === task)
+      .sort((a, b) => a.time.localeCompare(b.time));
   }
 
   async close(): Promise<void> {

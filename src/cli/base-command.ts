@@ -8,7 +8,9 @@ import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 
-export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<(typeof BaseCommand)['baseFlags'] & T['flags']>;
+export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
+  (typeof BaseCommand)['baseFlags'] & T['flags']
+>;
 
 /** Errors oclif raises for bad flags and arguments; they exit 2 like our own usage errors. */
 function isParseError(err: unknown): boolean {
@@ -31,10 +33,22 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     json: Flags.boolean({ description: 'Print machine-readable JSON.', default: false }),
     debug: Flags.boolean({ description: 'Show stack traces on errors.', default: false }),
     config: Flags.string({ description: 'YAML config file (default: $CASCADENCE_CONFIG).', helpGroup: 'GLOBAL' }),
-    backend: Flags.string({ description: 'Backend: temporal or base (default: $CASCADENCE_SCHEDULER or temporal).', helpGroup: 'GLOBAL' }),
-    address: Flags.string({ description: 'Temporal address host:port (default: $TEMPORAL_ADDRESS or localhost:7233).', helpGroup: 'GLOBAL' }),
-    namespace: Flags.string({ description: 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default).', helpGroup: 'GLOBAL' }),
-    'task-queue': Flags.string({ description: 'Temporal task queue (default: $CASCADENCE_TASK_QUEUE or cascadence).', helpGroup: 'GLOBAL' }),
+    backend: Flags.string({
+      description: 'Backend: temporal or base (default: $CASCADENCE_SCHEDULER or temporal).',
+      helpGroup: 'GLOBAL',
+    }),
+    address: Flags.string({
+      description: 'Temporal address host:port (default: $TEMPORAL_ADDRESS or localhost:7233).',
+      helpGroup: 'GLOBAL',
+    }),
+    namespace: Flags.string({
+      description: 'Temporal namespace (default: $TEMPORAL_NAMESPACE or default).',
+      helpGroup: 'GLOBAL',
+    }),
+    'task-queue': Flags.string({
+      description: 'Temporal task queue (default: $CASCADENCE_TASK_QUEUE or cascadence).',
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   protected flags!: GlobalFlags<T>;

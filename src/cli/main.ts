@@ -20,7 +20,10 @@ export async function main(argv: string[]): Promise<number> {
     return EXIT_CODES.OK;
   } catch (err) {
     const oclif = (err as { oclif?: { exit?: number } }).oclif;
-    if (err instanceof Errors.ExitError || (oclif?.exit !== undefined && /EEXIT/.test(String((err as Error).message)))) {
+    if (
+      err instanceof Errors.ExitError ||
+      (oclif?.exit !== undefined && /EEXIT/.test(String((err as Error).message)))
+    ) {
       return oclif?.exit ?? EXIT_CODES.UNEXPECTED;
     }
     // Errors before a command runs (an unknown command, a broken install) get the same one-line form.

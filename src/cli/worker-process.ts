@@ -44,9 +44,13 @@ export async function startWorker(
   try {
     connection = await NativeConnection.connect({ address: config.address });
   } catch (err) {
-    throw new CascadenceError('CONNECTION', `cannot reach Temporal at ${config.address}: ${rootMessage(err).split('\n')[0]}`, {
-      hint: 'start a local server with `task dev`, or set TEMPORAL_ADDRESS / --address',
-    });
+    throw new CascadenceError(
+      'CONNECTION',
+      `cannot reach Temporal at ${config.address}: ${rootMessage(err).split('\n')[0]}`,
+      {
+        hint: 'start a local server with `task dev`, or set TEMPORAL_ADDRESS / --address',
+      },
+    );
   }
   const worker = await createWorker({
     connection,

@@ -105,7 +105,10 @@ export function loadConfig(
   ];
   for (const [key, value] of fromEnv) if (value !== undefined && value !== '') cfg[key] = value;
   if (!(BACKENDS as readonly string[]).includes(String(cfg.backend))) {
-    throw new CascadenceError('CONFIG', `unknown backend ${JSON.stringify(cfg.backend)}; valid backends: ${BACKENDS.join(', ')}`);
+    throw new CascadenceError(
+      'CONFIG',
+      `unknown backend ${JSON.stringify(cfg.backend)}; valid backends: ${BACKENDS.join(', ')}`,
+    );
   }
   return { ...(cfg as Omit<CascadenceConfig, 'source'>), source: path };
 }

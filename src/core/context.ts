@@ -44,11 +44,13 @@ export function validateContextPayload(payload: unknown): ContextPayload {
     if (v === undefined) continue;
     if (typeof v !== 'string') reject(`${key} must be a string`);
     const s = v as string;
-    if (s.length > MAX_CONTEXT_FIELD_LENGTH) reject(`${key} is ${s.length} characters; the limit is ${MAX_CONTEXT_FIELD_LENGTH}`);
+    if (s.length > MAX_CONTEXT_FIELD_LENGTH)
+      reject(`${key} is ${s.length} characters; the limit is ${MAX_CONTEXT_FIELD_LENGTH}`);
     if (s.length > 0) out[key] = s;
   }
   if (out.note === undefined && out.url === undefined) reject('note or url is required');
   const size = utf8Length(JSON.stringify(out));
-  if (size > MAX_CONTEXT_PAYLOAD_BYTES) reject(`payload is ${size} bytes as JSON; the limit is ${MAX_CONTEXT_PAYLOAD_BYTES}`);
+  if (size > MAX_CONTEXT_PAYLOAD_BYTES)
+    reject(`payload is ${size} bytes as JSON; the limit is ${MAX_CONTEXT_PAYLOAD_BYTES}`);
   return out;
 }

@@ -273,7 +273,11 @@ export class PipelineRun {
     return undefined;
   }
 
-  private async subtasks(tasks: SubtaskRef[], mode: 'sequence' | 'parallel', desc: TaskDescription): Promise<unknown[]> {
+  private async subtasks(
+    tasks: SubtaskRef[],
+    mode: 'sequence' | 'parallel',
+    desc: TaskDescription,
+  ): Promise<unknown[]> {
     const depth = this.request.depth ?? 0;
     const maxDepth = this.request.maxDepth ?? DEFAULT_MAX_DEPTH;
     if (depth + 1 > maxDepth) {
@@ -365,7 +369,12 @@ export class PipelineRun {
   }
 
   private fail(step: StepName, err: Error): void {
-    this.mark(step, { ...this.status.steps[step], status: 'error', reason: err.message, endedAt: this.iso(this.ports.now()) });
+    this.mark(step, {
+      ...this.status.steps[step],
+      status: 'error',
+      reason: err.message,
+      endedAt: this.iso(this.ports.now()),
+    });
     this.emit(step, 'error', { reason: err.message });
   }
 
@@ -384,7 +393,11 @@ export class PipelineRun {
     this.status.steps[step] = status;
   }
 
-  private emit(stage: StepName | 'pipeline', status: AuditStatus, extra: { reason?: string; output?: string } = {}): void {
+  private emit(
+    stage: StepName | 'pipeline',
+    status: AuditStatus,
+    extra: { reason?: string; output?: string } = {},
+  ): void {
     const rec: AuditRecord = {
       task: this.request.task,
       stage,

@@ -18,11 +18,9 @@ function toRef(item: unknown, index: number): SubtaskRef {
       return rec.input === undefined ? { task: rec.task } : { task: rec.task, input: rec.input };
     }
   }
-  throw new CascadenceError(
-    'INVALID_PLAN',
-    `plan item ${index} is not a subtask reference: ${preview(item, 80)}`,
-    { hint: "return { task: 'Name', input?: ... } or the task's name for each subtask" },
-  );
+  throw new CascadenceError('INVALID_PLAN', `plan item ${index} is not a subtask reference: ${preview(item, 80)}`, {
+    hint: "return { task: 'Name', input?: ... } or the task's name for each subtask",
+  });
 }
 
 /**

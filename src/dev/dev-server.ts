@@ -40,7 +40,9 @@ export function freePort(host = '127.0.0.1'): Promise<number> {
     server.on('error', reject);
     server.listen(0, host, () => {
       const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port'))));
+      server.close(() =>
+        typeof address === 'object' && address ? resolvePort(address.port) : reject(new Error('no port')),
+      );
     });
   });
 }
@@ -88,7 +90,18 @@ export class DevServer {
     const ip = options.ip ?? '127.0.0.1';
     const port = options.port ?? (await freePort(ip));
     const namespace = options.namespace ?? 'default';
-    const args = ['server', 'start-dev', '--ip', ip, '--port', String(port), '--log-level', 'error', '--namespace', namespace];
+    const args = [
+      'server',
+      'start-dev',
+      '--ip',
+      ip,
+      '--port',
+      String(port),
+      '--log-level',
+      'error',
+      '--namespace',
+      namespace,
+    ];
     let uiUrl: string | undefined;
     if (options.headless) args.push('--headless');
     else {
@@ -130,7 +143,10 @@ export class DevServer {
       await sleep(200);
     }
     await this.stop();
-    throw new CascadenceError('CONNECTION', `temporal dev server at ${this.address} did not answer within ${timeoutMs} ms`);
+    throw new CascadenceError(
+      'CONNECTION',
+      `temporal dev server at ${this.address} did not answer within ${timeoutMs} ms`,
+    );
   }
 
   private lastOutput(): string {

@@ -9,5 +9,7 @@ import { createHash, createHmac } from 'node:crypto';
 
 /** Lowercase hex HMAC-SHA-256 of `raw` keyed by `secret` (plain SHA-256 when the secret is empty). */
 export function hashId(raw: string, secret: string | undefined): string {
-  return secret ? createHmac('sha256', secret).update(raw).digest('hex') : createHash('sha256').update(raw).digest('hex');
+  return secret
+    ? createHmac('sha256', secret).update(raw).digest('hex')
+    : createHash('sha256').update(raw).digest('hex');
 }

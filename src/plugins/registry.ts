@@ -2,7 +2,14 @@
  * The task registry: tasks registered under names, and their serialisable descriptions.
  * Node-side (it holds live task objects); never imported by workflows.
  */
-import { CascadenceError, isValidTaskName, type StepName, type StepSource, type Task, type TaskDescription } from '../core';
+import {
+  CascadenceError,
+  isValidTaskName,
+  type StepName,
+  type StepSource,
+  type Task,
+  type TaskDescription,
+} from '../core';
 
 /** Fallback implementations of `research` and `plan` for tasks that lack them (the original's tino_storm and ai_plan). */
 export interface Providers {
@@ -83,7 +90,11 @@ export class TaskRegistry {
 
 /** The error for an unknown task name, listing the known ones. */
 export function unknownTask(name: string, known: string[]): CascadenceError {
-  return new CascadenceError('UNKNOWN_TASK', `unknown task ${JSON.stringify(name)}; known tasks: ${known.join(', ') || '(none)'}`, {
-    hint: 'run `task list` to see the registered tasks',
-  });
+  return new CascadenceError(
+    'UNKNOWN_TASK',
+    `unknown task ${JSON.stringify(name)}; known tasks: ${known.join(', ') || '(none)'}`,
+    {
+      hint: 'run `task list` to see the registered tasks',
+    },
+  );
 }

@@ -19,4 +19,11 @@ export function getWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 
 const noop = (): void => undefined;
 /** The bundler logs every build at info level; keep stdout for the CLI's own output. */
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };
+const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (m: string) => console.error(m),
+  log: noop,
+};

@@ -11,7 +11,8 @@ import { installRuntime } from '../../src/cli/worker-process';
 /** Address of the dev server started by the integration global setup. */
 export function serverAddress(): string {
   const address = process.env.CASCADENCE_TEST_TEMPORAL_ADDRESS;
-  if (!address) throw new Error('CASCADENCE_TEST_TEMPORAL_ADDRESS is not set: run through the jest integration project');
+  if (!address)
+    throw new Error('CASCADENCE_TEST_TEMPORAL_ADDRESS is not set: run through the jest integration project');
   return address;
 }
 

@@ -58,7 +58,16 @@ it('task worker fails with exit 4 when no server answers', async () => {
 
 it('task dev reuses a server already answering on its port and runs the example', async () => {
   const port = serverAddress().split(':')[1] as string;
-  const res = await runCli(['dev', '--port', port, '--headless', '--run-example', '--exit', '--task-queue', uniqueQueue('dev')]);
+  const res = await runCli([
+    'dev',
+    '--port',
+    port,
+    '--headless',
+    '--run-example',
+    '--exit',
+    '--task-queue',
+    uniqueQueue('dev'),
+  ]);
   expect(res.stderr).toBe('');
   expect(res.code).toBe(0);
   expect(res.stdout).toMatch(/reusing the Temporal server already answering/);

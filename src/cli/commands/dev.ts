@@ -14,7 +14,10 @@ export default class Dev extends BaseCommand<typeof Dev> {
   static override flags = {
     port: Flags.integer({ description: 'gRPC port of the dev server.', default: 7233 }),
     'ui-port': Flags.integer({ description: 'Port of the Web UI.', default: 8233 }),
-    'db-filename': Flags.string({ description: 'SQLite file for the server data.', default: '.cascadence/temporal.db' }),
+    'db-filename': Flags.string({
+      description: 'SQLite file for the server data.',
+      default: '.cascadence/temporal.db',
+    }),
     headless: Flags.boolean({ description: 'No Web UI.', default: false }),
     'run-example': Flags.boolean({
       description: 'Once up, run the built-in example task and print its result and Web UI link.',
@@ -55,7 +58,11 @@ export default class Dev extends BaseCommand<typeof Dev> {
         const { TemporalBackend } = await import('../../backends/temporal');
         const backend = await TemporalBackend.connect({ ...devConfig, registry });
         try {
-          const outcome = await backend.run({ task: 'example', userId: 'quickstart-user', groupId: 'quickstart-group' });
+          const outcome = await backend.run({
+            task: 'example',
+            userId: 'quickstart-user',
+            groupId: 'quickstart-group',
+          });
           this.log(`run-id\t${outcome.runId}`);
           this.log(`result\t${JSON.stringify(outcome.result)}`);
           if (uiUrl) this.log(`see it:   ${uiUrl}/namespaces/${config.namespace}/workflows/example-${outcome.runId}`);

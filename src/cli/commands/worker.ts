@@ -21,7 +21,9 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
         ? {}
         : { maxConcurrentActivityTaskExecutions: this.flags['max-concurrent-activities'] }),
     });
-    this.log(`worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace}); Ctrl+C to stop`);
+    this.log(
+      `worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace}); Ctrl+C to stop`,
+    );
     await running.done;
     this.log('worker stopped');
   }
