@@ -4,9 +4,9 @@
  */
 import {
   CascadenceError,
+  asPrecheckOutcome,
   normalisePlan,
   type ContextPayload,
-  type PrecheckOutcome,
   type StageContext,
   type StepCall,
   type TaskDescription,
@@ -80,10 +80,12 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
         output = await invoke(call, env);
       } catch (err) {
         breaker?.failure();
+        // A precheck that throws stops the run like one that says no, with the error as the reason.
+        if (call.step === 'precheck') return { ok: false, reason: err instanceof Error ? err.message : String(err) };
         throw err;
       }
       breaker?.success();
-      if (call.step === 'precheck') return precheckOutcome(output);
+      if (call.step === 'precheck') return asPrecheckOutcome(output);
       if (call.step === 'plan') {
         const plan = normalisePlan(output);
         if (plan.kind !== 'value') {
@@ -97,11 +99,4 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       return output;
     },
   };
-}
-
-/** `true` passes; `false`, `null`, `undefined` fail with "precheck failed"; a string fails with itself as the reason. */
-export function precheckOutcome(value: unknown): PrecheckOutcome {
-  if (value === true) return { ok: true };
-  if (typeof value === 'string' && value.length > 0) return { ok: false, reason: value };
-  return { ok: false, reason: 'precheck failed' };
 }

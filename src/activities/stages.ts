@@ -4,19 +4,9 @@
  * stage runs, honour cancellation, and turn domain errors into typed ApplicationFailures.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
-import { isCascadenceError, type StepCall, type StepName, type TaskDescription } from '../core';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { isCascadenceError, NON_RETRYABLE_CODES, type StepCall, type StepName, type TaskDescription } from '../core';
 import { createStageRunner, type StageRunner, type StageRunnerDeps } from './stage-runner';
-
-/** Error codes that no retry can fix. */
-const NON_RETRYABLE = new Set([
-  'UNKNOWN_TASK',
-  'INVALID_PLAN',
-  'VALIDATION',
-  'CIRCUIT_OPEN',
-  'CONTEXT_REJECTED',
-  'INTERNAL',
-]);
 
 /** How often a running stage heartbeats, so cancellation reaches it promptly. */
 const HEARTBEAT_EVERY_MS = 1000;
@@ -31,7 +21,7 @@ function toFailure(err: unknown): unknown {
   return ApplicationFailure.create({
     type: err.code,
     message: err.message,
-    nonRetryable: NON_RETRYABLE.has(err.code),
+    nonRetryable: NON_RETRYABLE_CODES.has(err.code),
     details: err.hint === undefined ? [] : [err.hint],
   });
 }
@@ -50,6 +40,9 @@ export function createStageActivities(deps: StageRunnerDeps | { runner: StageRun
         heartbeat: (details) => ctx.heartbeat(details),
       });
     } catch (err) {
+      // A stage that gave up because it was cancelled reports a cancellation, not a failure.
+      if (ctx.cancellationSignal.aborted)
+        throw new CancelledFailure(`${call.task}: ${call.step} cancelled`, [], err as Error);
       throw toFailure(err);
     } finally {
       clearInterval(timer);

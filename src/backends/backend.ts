@@ -3,9 +3,11 @@
  * operation is a clear error naming the backend.
  */
 import { CascadenceError } from '../core/errors';
-import type { AuditRecord, PipelineRequest, TaskKind } from '../core';
+import type { AuditRecord, ContextDelivery, PipelineRequest, PipelineStatus, TaskKind } from '../core';
 import { hashId } from '../events/hash';
 import type { TaskRegistry } from '../plugins/registry';
+import { unknownTask } from '../plugins/registry';
+import type { TaskStateStore } from './task-state';
 
 /** A run as a caller asks for it. Raw ids: the backend hashes them before they go anywhere. */
 export interface RunRequest {
@@ -27,28 +29,65 @@ export interface RunOutcome {
 export interface TaskInfo {
   name: string;
   enabled: boolean;
+  paused: boolean;
   kind: TaskKind;
   description?: string;
 }
 
+/** What `pause`/`resume` acted on: one run, or the task itself (new runs refused until resumed). */
+export type PauseTarget = { target: 'run'; runId: string; changed: boolean } | { target: 'task'; changed: boolean };
+
+/** Which run of a task an operation is about: a run id, or the latest running run (of a group). */
+export interface RunSelector {
+  runId?: string;
+  /** Raw group id; hashed before use. */
+  groupId?: string;
+}
+
 /** Operations a backend may support. */
-export type Operation = 'list' | 'run' | 'audit';
+export type Operation =
+  | 'list'
+  | 'run'
+  | 'start'
+  | 'pause'
+  | 'resume'
+  | 'status'
+  | 'cancel'
+  | 'signal'
+  | 'audit'
+  | 'disable'
+  | 'enable'
+  | 'history';
 
 /** One way of running tasks: on Temporal, in process, ... */
 export interface Backend {
   readonly name: string;
   readonly supports: ReadonlySet<Operation>;
   list(): Promise<TaskInfo[]>;
-  /** Runs a task to completion. @throws CascadenceError UNKNOWN_TASK, STAGE_FAILED, PRECHECK_FAILED, CONNECTION. */
+  /** Runs a task to completion. @throws CascadenceError UNKNOWN_TASK, TASK_DISABLED, TASK_PAUSED, STAGE_FAILED, PRECHECK_FAILED, CONNECTION. */
   run(request: RunRequest): Promise<RunOutcome>;
+  /** Starts a run without waiting; resolves with its run id. */
+  start(request: RunRequest): Promise<string>;
+  /** Pauses run `runId`, else the latest running run of `task` (in the group, if given), else the task itself. */
+  pause(task: string, target?: RunSelector): Promise<PauseTarget>;
+  /** Resumes likewise: the run, else the latest paused run, else the task itself. */
+  resume(task: string, target?: RunSelector): Promise<PauseTarget>;
+  status(runId: string): Promise<PipelineStatus>;
+  cancel(runId: string): Promise<void>;
+  /** Attaches context to a run: `delivered` now, or `queued` for its next stage. */
+  signal(runId: string, payload: unknown): Promise<ContextDelivery>;
   /** Audit records of a task, optionally of one run. */
   audit(task: string, runId?: string): Promise<AuditRecord[]>;
+  disable(task: string): Promise<void>;
+  enable(task: string): Promise<void>;
   close(): Promise<void>;
 }
 
 /** The error for an operation a backend does not support. */
-export function unsupported(backend: string, operation: string): CascadenceError {
-  return new CascadenceError('UNSUPPORTED', `the ${backend} backend does not support ${operation}`);
+export function unsupported(backend: string, operation: Operation, hint?: string): CascadenceError {
+  return new CascadenceError('UNSUPPORTED', `the ${backend} backend does not support ${operation}`, {
+    hint: hint ?? 'use the temporal backend (--backend temporal)',
+  });
 }
 
 /**
@@ -67,15 +106,44 @@ export function toPipelineRequest(request: RunRequest, runId: string, hashSecret
   };
 }
 
-/** The registered tasks of a registry, as `list` returns them. */
-export function listTasks(registry: TaskRegistry): TaskInfo[] {
+/** What every backend shares: the registry and the task flags. */
+export interface TaskCatalogue {
+  registry: TaskRegistry;
+  state: TaskStateStore;
+}
+
+/** The registered tasks with their flags, as `list` returns them. */
+export function listTasks({ registry, state }: TaskCatalogue): TaskInfo[] {
+  const flags = state.all();
   return registry.names().map((name) => {
     const d = registry.describe(name);
     return {
       name,
-      enabled: true,
+      enabled: !flags[name]?.disabled,
+      paused: Boolean(flags[name]?.paused),
       kind: d.kind,
       ...(d.description === undefined ? {} : { description: d.description }),
     };
   });
+}
+
+/**
+ * Checks that `task` exists and may run now.
+ * @throws CascadenceError UNKNOWN_TASK, TASK_DISABLED, TASK_PAUSED.
+ */
+export function assertRunnable({ registry, state }: TaskCatalogue, task: string): void {
+  if (!registry.has(task)) throw unknownTask(task, registry.names());
+  state.assertRunnable(task);
+}
+
+/** Sets a task flag after checking the task exists. */
+export async function setTaskFlag(
+  { registry, state }: TaskCatalogue,
+  task: string,
+  patch: { disabled?: boolean; paused?: boolean },
+): Promise<boolean> {
+  if (!registry.has(task)) throw unknownTask(task, registry.names());
+  const before = state.get(task);
+  const after = await state.update(task, patch);
+  return before.disabled !== after.disabled || before.paused !== after.paused;
 }

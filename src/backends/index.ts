@@ -5,17 +5,31 @@
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import type { Backend } from './backend';
+import { TaskStateStore } from './task-state';
+import { createEventBus } from '../events/create-bus';
 
 export * from './backend';
+export { TaskStateStore, type TaskFlags } from './task-state';
 
 /**
  * The backend named by the configuration. Heavy clients are imported lazily.
  * @throws CascadenceError CONNECTION when the temporal backend cannot reach its server.
  */
 export async function createBackend(config: CascadenceConfig, registry: TaskRegistry): Promise<Backend> {
+  const state = new TaskStateStore(config.statePath);
   if (config.backend === 'base') {
-    const { BaseBackend } = await import('./base');
-    return new BaseBackend({ registry, hashSecret: config.hashSecret });
+    const [{ BaseBackend }, { JsonlAuditStore }, events] = await Promise.all([
+      import('./base'),
+      import('../events/audit-store'),
+      createEventBus(config),
+    ]);
+    return new BaseBackend({
+      registry,
+      state,
+      hashSecret: config.hashSecret,
+      audit: new JsonlAuditStore(config.auditPath),
+      ...(events ? { events } : {}),
+    });
   }
   const { TemporalBackend } = await import('./temporal');
   return TemporalBackend.connect({
@@ -24,5 +38,6 @@ export async function createBackend(config: CascadenceConfig, registry: TaskRegi
     taskQueue: config.taskQueue,
     hashSecret: config.hashSecret,
     registry,
+    state,
   });
 }

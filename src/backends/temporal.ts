@@ -1,33 +1,52 @@
 /**
- * The `temporal` backend: a Temporal client that starts pipeline workflows and reads their state.
+ * The `temporal` backend: a Temporal client that starts pipeline workflows and operates them
+ * (pause, resume, status, cancel, context, audit, history).
  */
 import { randomUUID } from 'node:crypto';
-import { Connection, Client, WorkflowFailedError, type WorkflowHandle } from '@temporalio/client';
+import {
+  Client,
+  Connection,
+  WorkflowFailedError,
+  WorkflowNotFoundError,
+  WorkflowUpdateFailedError,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { CascadenceError, isCascadenceError, type ErrorCode } from '../core/errors';
 import { pipelineWorkflowId } from '../core/ids';
-import { rootMessage, type AuditRecord } from '../core';
-import type { TaskRegistry } from '../plugins/registry';
-import { unknownTask } from '../plugins/registry';
 import {
+  rootMessage,
+  validateContextPayload,
+  type AuditRecord,
+  type ContextDelivery,
+  type PipelineStatus,
+} from '../core';
+import { hashId } from '../events/hash';
+import {
+  assertRunnable,
   listTasks,
+  setTaskFlag,
   toPipelineRequest,
   type Backend,
   type Operation,
+  type PauseTarget,
   type RunOutcome,
   type RunRequest,
+  type RunSelector,
+  type TaskCatalogue,
   type TaskInfo,
 } from './backend';
 
 /** How long the CLI waits for a server before saying it is unreachable. */
 const CONNECT_TIMEOUT_MS = 3000;
+/** How long a run id lookup waits for visibility to index a just-started run. */
+const LOOKUP_WAIT_MS = 3000;
 
-/** Connection settings of the temporal backend. */
-export interface TemporalBackendOptions {
+/** Settings of the temporal backend. */
+export interface TemporalBackendOptions extends TaskCatalogue {
   address: string;
   namespace: string;
   taskQueue: string;
   hashSecret: string;
-  registry: TaskRegistry;
 }
 
 /**
@@ -54,20 +73,40 @@ const KNOWN_CODES = new Set<string>([
   'PRECHECK_FAILED',
   'CIRCUIT_OPEN',
   'VALIDATION',
+  'CONTEXT_REJECTED',
+  'RUN_FINISHED',
 ]);
 
-/** Maps a workflow failure to a CascadenceError with the failure's type as its code. */
+/** Maps a workflow or update failure to a CascadenceError whose code is the failure's type. */
 export function fromWorkflowFailure(err: unknown): unknown {
-  if (!(err instanceof WorkflowFailedError)) return err;
-  const cause = err.cause as { type?: string; message?: string } | undefined;
+  if (!(err instanceof WorkflowFailedError) && !(err instanceof WorkflowUpdateFailedError)) return err;
+  const cause = err.cause as { type?: string; message?: string; name?: string } | undefined;
+  if (cause?.name === 'CancelledFailure')
+    return new CascadenceError('CANCELLED', 'the run was cancelled', { cause: err });
   const code = cause?.type && KNOWN_CODES.has(cause.type) ? (cause.type as ErrorCode) : 'STAGE_FAILED';
   return new CascadenceError(code, cause?.message ?? rootMessage(err), { cause: err });
 }
 
+const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
 /** The temporal backend. */
 export class TemporalBackend implements Backend {
   readonly name = 'temporal';
-  readonly supports: ReadonlySet<Operation> = new Set<Operation>(['list', 'run', 'audit']);
+  readonly supports: ReadonlySet<Operation> = new Set<Operation>([
+    'list',
+    'run',
+    'start',
+    'pause',
+    'resume',
+    'status',
+    'cancel',
+    'signal',
+    'audit',
+    'disable',
+    'enable',
+    'history',
+  ]);
 
   private constructor(
     readonly client: Client,
@@ -80,27 +119,24 @@ export class TemporalBackend implements Backend {
   }
 
   async list(): Promise<TaskInfo[]> {
-    return listTasks(this.options.registry);
+    return listTasks(this.options);
   }
 
-  /** Starts a pipeline run and returns its handle without waiting. */
-  async start(request: RunRequest): Promise<WorkflowHandle> {
-    const { registry, taskQueue, hashSecret } = this.options;
-    if (!registry.has(request.task)) throw unknownTask(request.task, registry.names());
+  /** Starts a pipeline run and returns its workflow handle without waiting. */
+  async startHandle(request: RunRequest): Promise<WorkflowHandle> {
+    const { taskQueue, hashSecret } = this.options;
+    assertRunnable(this.options, request.task);
     const runId = request.runId ?? randomUUID();
     const pipelineRequest = toPipelineRequest(request, runId, hashSecret);
     const { pipelineWorkflow } = await import('../workflows/pipeline');
-    const { GROUP_KEY, TASK_KEY } = await import('../workflows/search-attributes');
+    const { pipelineSearchAttributes } = await import('../workflows/search-attributes');
     try {
       return await this.client.workflow.start(pipelineWorkflow, {
         taskQueue,
         workflowId: pipelineWorkflowId(request.task, runId),
         args: [pipelineRequest],
         memo: { task: request.task, runId },
-        typedSearchAttributes: [
-          { key: TASK_KEY, value: request.task },
-          { key: GROUP_KEY, value: pipelineRequest.groupHash },
-        ],
+        typedSearchAttributes: pipelineSearchAttributes(request.task, pipelineRequest.groupHash, runId),
       });
     } catch (err) {
       if (isCascadenceError(err)) throw err;
@@ -114,8 +150,13 @@ export class TemporalBackend implements Backend {
     }
   }
 
+  async start(request: RunRequest): Promise<string> {
+    const handle = await this.startHandle(request);
+    return handle.workflowId.slice(request.task.length + 1);
+  }
+
   async run(request: RunRequest): Promise<RunOutcome> {
-    const handle = await this.start(request);
+    const handle = await this.startHandle(request);
     const runId = handle.workflowId.slice(request.task.length + 1);
     try {
       return { runId, result: await handle.result() };
@@ -124,20 +165,155 @@ export class TemporalBackend implements Backend {
     }
   }
 
-  async audit(task: string, runId?: string): Promise<AuditRecord[]> {
+  /**
+   * The handle of the top-level workflow of a run, found by run id (or given as a workflow id).
+   * @throws CascadenceError UNKNOWN_RUN.
+   */
+  async handleFor(runRef: string): Promise<WorkflowHandle> {
+    const deadline = Date.now() + LOOKUP_WAIT_MS;
+    for (;;) {
+      for await (const wf of this.client.workflow.list({ query: `CascadenceRunId = ${quote(runRef)}` })) {
+        if (!wf.workflowId.includes('/')) return this.client.workflow.getHandle(wf.workflowId);
+      }
+      try {
+        const handle = this.client.workflow.getHandle(runRef);
+        await handle.describe();
+        return handle;
+      } catch (err) {
+        if (!(err instanceof WorkflowNotFoundError)) throw err;
+      }
+      if (Date.now() >= deadline) {
+        throw new CascadenceError('UNKNOWN_RUN', `no run ${runRef} in namespace ${this.options.namespace}`, {
+          hint: 'use the run id printed by `task run`, or a workflow id',
+        });
+      }
+      await sleep(250);
+    }
+  }
+
+  /** The handle of a run that must still be running. @throws CascadenceError UNKNOWN_RUN, RUN_FINISHED. */
+  private async runningHandle(runRef: string): Promise<WorkflowHandle> {
+    const handle = await this.handleFor(runRef);
+    const { status } = await handle.describe();
+    if (status.name !== 'RUNNING') {
+      throw new CascadenceError('RUN_FINISHED', `run ${runRef} has already finished (${status.name.toLowerCase()})`);
+    }
+    return handle;
+  }
+
+  /** Top-level running runs of `task`, newest first (of one group, when given). */
+  private async runningRuns(task: string, groupId: string | undefined): Promise<WorkflowHandle[]> {
+    let query = `CascadenceTask = ${quote(task)} AND ExecutionStatus = 'Running'`;
+    if (groupId) query += ` AND CascadenceGroup = ${quote(hashId(groupId, this.options.hashSecret))}`;
+    const found: Array<{ id: string; start: number }> = [];
+    for await (const wf of this.client.workflow.list({ query })) {
+      if (!wf.workflowId.includes('/')) found.push({ id: wf.workflowId, start: wf.startTime.getTime() });
+    }
+    return found.sort((a, b) => b.start - a.start).map((f) => this.client.workflow.getHandle(f.id));
+  }
+
+  private async selectRun(task: string, target: RunSelector): Promise<WorkflowHandle | undefined> {
+    if (target.runId) return this.runningHandle(pipelineWorkflowId(task, target.runId));
+    return (await this.runningRuns(task, target.groupId))[0];
+  }
+
+  async pause(task: string, target: RunSelector = {}): Promise<PauseTarget> {
+    const { pauseSignal, statusQuery } = await import('../workflows/messages');
+    const handle = await this.selectRun(task, target);
+    if (!handle) return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: true }) };
+    const before = await handle.query(statusQuery);
+    await handle.signal(pauseSignal);
+    return { target: 'run', runId: before.runId, changed: !before.paused };
+  }
+
+  async resume(task: string, target: RunSelector = {}): Promise<PauseTarget> {
+    const { resumeSignal, statusQuery } = await import('../workflows/messages');
+    if (!target.runId && this.options.state.get(task).paused) {
+      return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: false }) };
+    }
+    let handle: WorkflowHandle | undefined;
+    let status: PipelineStatus | undefined;
+    if (target.runId) handle = await this.selectRun(task, target);
+    else {
+      for (const candidate of await this.runningRuns(task, target.groupId)) {
+        const s = await candidate.query(statusQuery);
+        if (s.paused) {
+          handle = candidate;
+          status = s;
+          break;
+        }
+      }
+    }
+    if (!handle) return { target: 'task', changed: false };
+    status ??= await handle.query(statusQuery);
+    await handle.signal(resumeSignal);
+    return { target: 'run', runId: status.runId, changed: status.paused };
+  }
+
+  async status(runRef: string): Promise<PipelineStatus> {
+    const { statusQuery } = await import('../workflows/messages');
+    return (await this.handleFor(runRef)).query(statusQuery);
+  }
+
+  async cancel(runRef: string): Promise<void> {
+    await (await this.runningHandle(runRef)).cancel();
+  }
+
+  async signal(runRef: string, payload: unknown): Promise<ContextDelivery> {
+    const valid = validateContextPayload(payload);
+    const { attachContextUpdate } = await import('../workflows/messages');
+    const handle = await this.runningHandle(runRef);
+    try {
+      return await handle.executeUpdate(attachContextUpdate, { args: [valid] });
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || /already completed/i.test(rootMessage(err))) {
+        throw new CascadenceError('RUN_FINISHED', `run ${runRef} has already finished`);
+      }
+      throw fromWorkflowFailure(err);
+    }
+  }
+
+  async audit(task: string, runId?: string, limit = 100): Promise<AuditRecord[]> {
     const { auditQuery } = await import('../workflows/messages');
     const ids: string[] = [];
     if (runId) ids.push(pipelineWorkflowId(task, runId));
     else {
-      for await (const wf of this.client.workflow.list({ query: `CascadenceTask = '${task.replace(/'/g, "\\'")}'` })) {
+      for await (const wf of this.client.workflow.list({ query: `CascadenceTask = ${quote(task)}` })) {
         ids.push(wf.workflowId);
+        if (ids.length >= limit) break;
       }
     }
-    const records = await Promise.all(ids.map((id) => this.client.workflow.getHandle(id).query(auditQuery)));
+    const records = await Promise.all(
+      ids.map((id) =>
+        this.client.workflow
+          .getHandle(id)
+          .query(auditQuery)
+          .catch((err: unknown) => {
+            if (err instanceof WorkflowNotFoundError && runId) {
+              throw new CascadenceError('UNKNOWN_RUN', `no run ${runId} of task ${task}`);
+            }
+            throw err;
+          }),
+      ),
+    );
     return records
       .flat()
       .filter((r) => r.task === task)
       .sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  /** The run's history as JSON (the format `temporal workflow show --output json` writes). */
+  async history(runRef: string): Promise<string> {
+    const { historyToJSON } = await import('@temporalio/common/lib/proto-utils');
+    return historyToJSON(await (await this.handleFor(runRef)).fetchHistory());
+  }
+
+  async disable(task: string): Promise<void> {
+    await setTaskFlag(this.options, task, { disabled: true });
+  }
+
+  async enable(task: string): Promise<void> {
+    await setTaskFlag(this.options, task, { disabled: false });
   }
 
   async close(): Promise<void> {

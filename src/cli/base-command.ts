@@ -7,6 +7,7 @@ import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
+import type { Backend, TaskCatalogue } from '../backends/backend';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -80,6 +81,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   protected async loadRegistry(): Promise<TaskRegistry> {
     const { createDefaultRegistry } = await import('../plugins/builtin');
     return createDefaultRegistry();
+  }
+
+  /** The registry and the task flags, without connecting to any backend. */
+  protected async catalogue(): Promise<TaskCatalogue> {
+    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
+    const { TaskStateStore } = await import('../backends/task-state');
+    return { registry, state: new TaskStateStore(config.statePath) };
+  }
+
+  /** Runs `fn` with the configured backend, closing it afterwards. */
+  protected async withBackend<R>(fn: (backend: Backend, config: CascadenceConfig) => Promise<R>): Promise<R> {
+    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
+    const { createBackend } = await import('../backends');
+    const backend = await createBackend(config, registry);
+    try {
+      return await fn(backend, config);
+    } finally {
+      await backend.close();
+    }
   }
 
   /** Prints one JSON document. */

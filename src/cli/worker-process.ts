@@ -52,7 +52,10 @@ export async function startWorker(
       },
     );
   }
+  const { createEventBus } = await import('../events/create-bus');
+  const events = await createEventBus(config);
   const worker = await createWorker({
+    ...(events ? { events } : {}),
     connection,
     namespace: config.namespace,
     taskQueue: config.taskQueue,

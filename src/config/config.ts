@@ -3,6 +3,8 @@
  * `--config`), overridden by environment variables, overridden by CLI flags. Node-only.
  */
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { parse } from 'yaml';
 import { CascadenceError } from '../core/errors';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
@@ -21,6 +23,12 @@ export interface CascadenceConfig {
   /** Key of the HMAC that hashes user and group ids ('' means plain SHA-256). */
   hashSecret: string;
   timezone: string;
+  /** File holding task flags (disabled, paused). */
+  statePath: string;
+  /** JSON Lines audit store of the non-Temporal modes. */
+  auditPath: string;
+  /** Event transport: `none`, or `log` (JSON lines on stderr). */
+  events: string;
   /** Where the config came from, for messages. */
   source: string | undefined;
 }
@@ -43,7 +51,13 @@ const FILE_KEYS: Record<string, keyof CascadenceConfig | null> = {
   task_queue: 'taskQueue',
   hash_secret: 'hashSecret',
   timezone: 'timezone',
+  state_path: 'statePath',
+  audit_path: 'auditPath',
+  events: 'events',
 };
+
+/** Event transports available now. */
+export const EVENT_TRANSPORTS = ['none', 'log'] as const;
 
 function readFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) {
@@ -81,11 +95,14 @@ export function loadConfig(
     taskQueue: DEFAULT_TASK_QUEUE,
     hashSecret: '',
     timezone: 'UTC',
+    statePath: join(homedir(), '.cascadence', 'task-state.json'),
+    auditPath: join(homedir(), '.cascadence', 'audit.jsonl'),
+    events: 'none',
   };
   const path = overrides.config ?? env.CASCADENCE_CONFIG;
   if (path) {
     for (const [key, value] of Object.entries(readFile(path))) {
-      const target = FILE_KEYS[key];
+      const target = Object.hasOwn(FILE_KEYS, key) ? FILE_KEYS[key] : undefined;
       if (target === undefined) warn(`unknown key ${JSON.stringify(key)} in ${path} (ignored)`);
       else if (target !== null && value !== null && value !== undefined) cfg[target] = String(value);
     }
@@ -98,6 +115,9 @@ export function loadConfig(
     ['taskQueue', env.CASCADENCE_TASK_QUEUE],
     ['hashSecret', env.CASCADENCE_HASH_SECRET],
     ['timezone', env.CASCADENCE_TIMEZONE],
+    ['statePath', env.CASCADENCE_STATE_PATH],
+    ['auditPath', env.CASCADENCE_AUDIT_PATH],
+    ['events', env.CASCADENCE_EVENTS],
     ['backend', overrides.backend],
     ['address', overrides.address],
     ['namespace', overrides.namespace],
@@ -108,6 +128,12 @@ export function loadConfig(
     throw new CascadenceError(
       'CONFIG',
       `unknown backend ${JSON.stringify(cfg.backend)}; valid backends: ${BACKENDS.join(', ')}`,
+    );
+  }
+  if (!(EVENT_TRANSPORTS as readonly string[]).includes(String(cfg.events))) {
+    throw new CascadenceError(
+      'CONFIG',
+      `unknown event transport ${JSON.stringify(cfg.events)}; valid transports: ${EVENT_TRANSPORTS.join(', ')}`,
     );
   }
   return { ...(cfg as Omit<CascadenceConfig, 'source'>), source: path };

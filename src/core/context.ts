@@ -37,7 +37,8 @@ export function validateContextPayload(payload: unknown): ContextPayload {
   if (typeof payload !== 'object' || payload === null || Array.isArray(payload)) reject('payload must be an object');
   const rec = payload as Record<string, unknown>;
   const extra = Object.keys(rec).filter((k) => k !== 'note' && k !== 'url');
-  if (extra.length > 0) reject(`unexpected key(s) ${extra.join(', ')}; only note and url are allowed`);
+  if (extra.length > 0)
+    reject(`unexpected key(s) ${extra.map((k) => JSON.stringify(k)).join(', ')}; only note and url are allowed`);
   const out: ContextPayload = {};
   for (const key of ['note', 'url'] as const) {
     const v = rec[key];

@@ -12,10 +12,11 @@ const UNITS: Record<string, number> = { ms: 1, s: 1000, m: 60_000, h: 3_600_000,
 export function durationMs(value: string | number): number {
   if (typeof value === 'number' && Number.isFinite(value) && value >= 0) return value;
   const m = typeof value === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h|d)?\s*$/.exec(value) : null;
-  if (!m) {
+  const ms = m ? Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number) : NaN;
+  if (!Number.isFinite(ms)) {
     throw new CascadenceError('VALIDATION', `invalid duration ${JSON.stringify(value)}`, {
       hint: 'use milliseconds or a number with ms, s, m, h or d (e.g. 30s)',
     });
   }
-  return Number(m[1]) * (UNITS[m[2] ?? 'ms'] as number);
+  return ms;
 }

@@ -29,11 +29,23 @@ export const ERROR_CODES = {
   STAGE_FAILED: 'STAGE_FAILED',
   PRECHECK_FAILED: 'PRECHECK_FAILED',
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
+  CANCELLED: 'CANCELLED',
   /** Anything else: exit 1. */
   INTERNAL: 'INTERNAL',
 } as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
+
+/** Error codes no retry can fix: stages failing with them are not retried. */
+export const NON_RETRYABLE_CODES: ReadonlySet<string> = new Set([
+  'UNKNOWN_TASK',
+  'INVALID_PLAN',
+  'VALIDATION',
+  'CIRCUIT_OPEN',
+  'CONTEXT_REJECTED',
+  'INTERNAL',
+  'CANCELLED',
+]);
 
 /** Base class of every deliberate Cascadence error; carries a stable `code` and an optional hint. */
 export class CascadenceError extends Error {
@@ -87,6 +99,7 @@ export function exitCodeFor(code: ErrorCode | string | undefined): number {
       return EXIT_CODES.CONNECTION;
     case 'STAGE_FAILED':
     case 'CIRCUIT_OPEN':
+    case 'CANCELLED':
       return EXIT_CODES.RUN_FAILED;
     case 'PRECHECK_FAILED':
       return EXIT_CODES.PRECHECK_FAILED;

@@ -9,8 +9,14 @@ export const DEFAULT_TASK_QUEUE = 'cascadence';
 export const SEARCH_ATTRIBUTE_TASK = 'CascadenceTask';
 /** Search attribute holding the hashed group id (Keyword). */
 export const SEARCH_ATTRIBUTE_GROUP = 'CascadenceGroup';
+/** Search attribute holding the run id, shared by a run and its subtasks (Keyword). */
+export const SEARCH_ATTRIBUTE_RUN_ID = 'CascadenceRunId';
 /** The custom search attributes the workflows set, with their Temporal types. */
-export const SEARCH_ATTRIBUTES = { [SEARCH_ATTRIBUTE_TASK]: 'Keyword', [SEARCH_ATTRIBUTE_GROUP]: 'Keyword' } as const;
+export const SEARCH_ATTRIBUTES = {
+  [SEARCH_ATTRIBUTE_TASK]: 'Keyword',
+  [SEARCH_ATTRIBUTE_GROUP]: 'Keyword',
+  [SEARCH_ATTRIBUTE_RUN_ID]: 'Keyword',
+} as const;
 
 /** Workflow id of a top-level pipeline run: `<task>-<runId>`. */
 export function pipelineWorkflowId(task: string, runId: string): string {

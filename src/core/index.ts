@@ -12,3 +12,4 @@ export * from './pipeline';
 export * from './plan';
 export * from './context';
 export * from './duration';
+export * from './kinds';

@@ -5,7 +5,7 @@
  * backend supplies direct in-process calls. Workflow-safe: no I/O, no Node APIs, no clocks
  * other than `ports.now()`.
  */
-import { CascadenceError, isCascadenceError } from './errors';
+import { CascadenceError, type ErrorCode } from './errors';
 import { validateContextPayload } from './context';
 import { normalisePlan, preview } from './plan';
 import {
@@ -107,6 +107,38 @@ export interface PipelinePorts {
   /** True for the runtime's cancellation errors, which pass through untouched (no fallback, no wrapping). */
   isCancellation?(err: unknown): boolean;
 }
+
+/**
+ * What a precheck's answer means: `true` passes; `false`, `null`, `undefined` fail with
+ * "precheck failed"; a string fails with itself as the reason. Stage runners return an
+ * already-normalised {@link PrecheckOutcome}, which passes through.
+ */
+export function asPrecheckOutcome(value: unknown): PrecheckOutcome {
+  if (value === true) return { ok: true };
+  if (typeof value === 'object' && value !== null && typeof (value as PrecheckOutcome).ok === 'boolean') {
+    return value as PrecheckOutcome;
+  }
+  if (typeof value === 'string' && value.length > 0) return { ok: false, reason: value };
+  return { ok: false, reason: 'precheck failed' };
+}
+
+/** The deepest error code (CascadenceError `code` or Temporal failure `type`) in an error's cause chain. */
+export function rootCode(err: unknown): string | undefined {
+  let code: string | undefined;
+  let cur: unknown = err;
+  for (let i = 0; i < 20 && typeof cur === 'object' && cur !== null; i++) {
+    const c = cur as { code?: unknown; type?: unknown; cause?: unknown };
+    if (typeof c.code === 'string') code = c.code;
+    else if (typeof c.type === 'string' && c.type) code = c.type;
+    cur = c.cause;
+  }
+  return code;
+}
+
+/** Codes a failed subtask passes up unchanged (they describe the plan, not one stage). */
+const PLAN_CODES = new Set(['PLAN_DEPTH_EXCEEDED']);
+/** Codes a failed stage keeps (rather than STAGE_FAILED), whichever runtime raised them. */
+const KEPT_STAGE_CODES = new Set(['INVALID_PLAN', 'PLAN_DEPTH_EXCEEDED', 'CIRCUIT_OPEN', 'UNKNOWN_TASK', 'VALIDATION']);
 
 /** The deepest message in an error's cause chain (Temporal wraps failures several times). */
 export function rootMessage(err: unknown): string {
@@ -257,7 +289,7 @@ export class PipelineRun {
   /** The `run` stage: precheck gate, then planned subtasks, then the task's own `run`. */
   private async execution(call: StepCall, desc: TaskDescription): Promise<undefined> {
     if (desc.steps.precheck) {
-      const outcome = (await this.step('precheck', call, desc)) as PrecheckOutcome;
+      const outcome = asPrecheckOutcome(await this.step('precheck', call, desc));
       if (!outcome.ok) {
         const reason = outcome.reason ?? 'precheck failed';
         this.skip('precheck', reason);
@@ -267,7 +299,11 @@ export class PipelineRun {
       }
     }
     const plan = normalisePlan(call.plan);
-    if (plan.kind !== 'value') call.results = await this.subtasks(plan.tasks, plan.kind, desc);
+    if (plan.kind !== 'value') {
+      const started = this.ports.now();
+      call.results = await this.subtasks(plan.tasks, plan.kind, desc, started);
+      if (!desc.steps.run) this.finish('run', started, 'success');
+    }
     if (desc.steps.run) call.runResult = await this.step('run', call, desc);
     else call.runResult = call.results;
     return undefined;
@@ -277,6 +313,7 @@ export class PipelineRun {
     tasks: SubtaskRef[],
     mode: 'sequence' | 'parallel',
     desc: TaskDescription,
+    started: number,
   ): Promise<unknown[]> {
     const depth = this.request.depth ?? 0;
     const maxDepth = this.request.maxDepth ?? DEFAULT_MAX_DEPTH;
@@ -290,7 +327,6 @@ export class PipelineRun {
       throw err;
     }
     this.status.subtasks.total += tasks.length;
-    const started = this.ports.now();
     this.mark('run', { status: 'running', startedAt: this.iso(started) });
     try {
       return await this.ports.runSubtasks(tasks, mode, this.request, (_i, ok) => {
@@ -299,9 +335,12 @@ export class PipelineRun {
       });
     } catch (err) {
       if (this.ports.isCancellation?.(err)) throw err;
-      const wrapped = new CascadenceError('STAGE_FAILED', `${desc.name}: subtask failed: ${rootMessage(err)}`, {
-        cause: err,
-      });
+      const code = rootCode(err);
+      const wrapped = new CascadenceError(
+        code && PLAN_CODES.has(code) ? (code as 'PLAN_DEPTH_EXCEEDED') : 'STAGE_FAILED',
+        `${desc.name}: subtask failed: ${rootMessage(err)}`,
+        { cause: err },
+      );
       this.fail('run', wrapped);
       throw wrapped;
     }
@@ -334,8 +373,10 @@ export class PipelineRun {
       }
       this.finish(step, started, 'error', reason);
       this.emit(step, 'error', { reason });
-      if (isCascadenceError(err) && err.code !== 'INTERNAL') throw err;
-      throw new CascadenceError('STAGE_FAILED', `${call.task}: stage ${step} failed: ${reason}`, { cause: err });
+      // The same code on every runtime: a plan or breaker problem keeps its code, anything else is a stage failure.
+      const code = rootCode(err);
+      const kept = code !== undefined && KEPT_STAGE_CODES.has(code) ? (code as ErrorCode) : 'STAGE_FAILED';
+      throw new CascadenceError(kept, `${call.task}: stage ${step} failed: ${reason}`, { cause: err });
     } finally {
       this.busy = false;
     }

@@ -139,3 +139,11 @@ export interface PipelineRequest {
 
 /** Default limit of plan nesting. */
 export const DEFAULT_MAX_DEPTH = 10;
+
+/** Defaults of a stage's retry policy and timeout when a task's options say nothing (same on every runtime). */
+export const STAGE_DEFAULTS = {
+  maximumAttempts: 3,
+  initialIntervalMs: 1000,
+  backoffCoefficient: 2,
+  startToCloseTimeout: '5m',
+} as const;

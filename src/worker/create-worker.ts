@@ -2,7 +2,9 @@
  * Composing a Worker: bundled workflows, stage activities over a task registry, a task queue.
  */
 import type { Duration } from '@temporalio/common';
-import { Worker, type NativeConnection } from '@temporalio/worker';
+import { Worker, type InjectedSinks, type NativeConnection } from '@temporalio/worker';
+import type { EventBus } from '../events/bus';
+import type { AuditSinks } from '../workflows/messages';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
 import { createStageActivities } from '../activities/stages';
 import { CircuitBreakers } from '../activities/circuit-breaker';
@@ -22,6 +24,20 @@ export interface WorkerDeps {
   /** Graceful shutdown: how long in-flight activities get to finish before they are cancelled. */
   shutdownGraceTime?: Duration;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Where the workflows' audit records are published (default: nowhere; they stay queryable on each run). */
+  events?: EventBus;
+}
+
+/** Sinks that publish audit records on the event bus, only on first execution (never during replay). */
+export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSinks> {
+  return {
+    audit: {
+      record: {
+        fn: (_info, record) => events?.publish({ type: 'audit', record }),
+        callDuringReplay: false,
+      },
+    },
+  };
 }
 
 /** Creates a worker for the pipeline workflows and stage activities. */
@@ -33,6 +49,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowBundle: await getWorkflowBundle(),
     activities: createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
+    sinks: auditSinks(deps.events),
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     ...(deps.maxConcurrentActivityTaskExecutions === undefined
       ? {}

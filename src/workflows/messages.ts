@@ -1,7 +1,7 @@
 /**
  * Signals, queries and updates of the pipeline workflow. Workflow-safe; clients import these too.
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
 import type { AuditRecord, ContextDelivery, ContextPayload, PipelineStatus } from '../core';
 
 /** Pause at the next stage boundary (a running stage finishes first). */
@@ -14,3 +14,8 @@ export const statusQuery = defineQuery<PipelineStatus>('status');
 export const auditQuery = defineQuery<AuditRecord[]>('audit');
 /** Attach `{note?, url?}`; answers `delivered` (now) or `queued` (at the next stage boundary). */
 export const attachContextUpdate = defineUpdate<ContextDelivery, [ContextPayload]>('attachContext');
+
+/** Sinks the worker provides: audit records leave the workflow here, fire-and-forget, never during replay. */
+export interface AuditSinks extends Sinks {
+  audit: { record(record: AuditRecord): void };
+}

@@ -6,10 +6,12 @@
 import {
   ActivityCancellationType,
   ApplicationFailure,
+  CancelledFailure,
   executeChild,
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  proxySinks,
   setHandler,
   TemporalFailure,
   condition,
@@ -19,6 +21,7 @@ import {
 import type { StageActivities } from '../activities/stages';
 import {
   PipelineRun,
+  STAGE_DEFAULTS,
   childWorkflowId,
   durationMs,
   isCascadenceError,
@@ -28,28 +31,26 @@ import {
   type StepName,
   type TaskDescription,
 } from '../core';
-import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery } from './messages';
-import { GROUP_KEY, TASK_KEY } from './search-attributes';
+import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery, type AuditSinks } from './messages';
+import { pipelineSearchAttributes } from './search-attributes';
 
 const { describeTask } = proxyLocalActivities<StageActivities>({ startToCloseTimeout: '10s' });
-
-/** Defaults for stage activities when a task's options say nothing. */
-const DEFAULT_START_TO_CLOSE = '5m';
-const DEFAULT_MAX_ATTEMPTS = 3;
+const { audit } = proxySinks<AuditSinks>();
 
 /** Activity options of a task's stage, from its options (retry policy, timeouts). */
 export function stageActivityOptions(desc: TaskDescription, step: StepName): ActivityOptions {
   const { retry = {}, startToCloseTimeout, heartbeatTimeout } = desc.options;
   return {
     summary: `${desc.name}: ${step}`,
-    startToCloseTimeout: startToCloseTimeout === undefined ? DEFAULT_START_TO_CLOSE : durationMs(startToCloseTimeout),
+    startToCloseTimeout: durationMs(startToCloseTimeout ?? STAGE_DEFAULTS.startToCloseTimeout),
     ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout: durationMs(heartbeatTimeout) }),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
-      maximumAttempts: retry.maximumAttempts ?? DEFAULT_MAX_ATTEMPTS,
-      ...(retry.initialInterval === undefined ? {} : { initialInterval: durationMs(retry.initialInterval) }),
+      maximumAttempts: retry.maximumAttempts ?? STAGE_DEFAULTS.maximumAttempts,
+      initialInterval:
+        retry.initialInterval === undefined ? STAGE_DEFAULTS.initialIntervalMs : durationMs(retry.initialInterval),
+      backoffCoefficient: retry.backoffCoefficient ?? STAGE_DEFAULTS.backoffCoefficient,
       ...(retry.maximumInterval === undefined ? {} : { maximumInterval: durationMs(retry.maximumInterval) }),
-      ...(retry.backoffCoefficient === undefined ? {} : { backoffCoefficient: retry.backoffCoefficient }),
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes ?? [],
     },
   };
@@ -57,7 +58,10 @@ export function stageActivityOptions(desc: TaskDescription, step: StepName): Act
 
 /** Turns whatever the algorithm threw into something that fails (or cancels) the workflow cleanly. */
 function toWorkflowFailure(err: unknown): unknown {
-  if (isCancellation(err) || err instanceof TemporalFailure) return err;
+  // Only a CancelledFailure ends the workflow as cancelled; an activity's or child's cancellation arrives wrapped.
+  if (isCancellation(err))
+    return err instanceof CancelledFailure ? err : new CancelledFailure('run cancelled', [], err as Error);
+  if (err instanceof TemporalFailure) return err;
   if (isCascadenceError(err)) {
     return ApplicationFailure.create({
       type: err.code,
@@ -100,10 +104,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
           workflowId: childWorkflowId(parentId, index, ref.task),
           args: [child],
           memo: { task: ref.task, runId: parent.runId, parent: parentId, depth },
-          typedSearchAttributes: [
-            { key: TASK_KEY, value: ref.task },
-            { key: GROUP_KEY, value: parent.groupHash },
-          ],
+          typedSearchAttributes: pipelineSearchAttributes(ref.task, parent.groupHash, parent.runId),
         }).then(
           (result) => {
             onSettled(index, true);
@@ -123,6 +124,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     },
     waitUntil: (predicate) => condition(predicate),
     now: () => Date.now(),
+    record: (rec) => audit.record(rec),
     isCancellation,
   };
 

@@ -3,7 +3,10 @@
  * stage, findable by search attributes, with hashed ids only.
  */
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { TemporalBackend } from '../../src/backends/temporal';
+import { TaskStateStore } from '../../src/backends/task-state';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { hashId } from '../../src/events/hash';
 import { connect, serverAddress, uniqueQueue, withWorker, type TestConnections } from '../helpers/temporal';
@@ -25,6 +28,7 @@ it('runs intake → research → plan → run → verify as activities and never
     taskQueue,
     hashSecret: 'test-secret',
     registry,
+    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
   });
   const rawUser = `user-${randomUUID()}`;
   const rawGroup = `group-${randomUUID()}`;

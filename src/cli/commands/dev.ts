@@ -55,8 +55,8 @@ export default class Dev extends BaseCommand<typeof Dev> {
       if (uiUrl) this.log(`Web UI:   ${uiUrl}`);
       this.log(`worker:   polling task queue ${config.taskQueue}`);
       if (this.flags['run-example']) {
-        const { TemporalBackend } = await import('../../backends/temporal');
-        const backend = await TemporalBackend.connect({ ...devConfig, registry });
+        const { createBackend } = await import('../../backends');
+        const backend = await createBackend({ ...devConfig, backend: 'temporal' }, registry);
         try {
           const outcome = await backend.run({
             task: 'example',

@@ -3,14 +3,34 @@
  * Command modules import only oclif and the base command at load time; everything heavy is
  * imported inside `run()`, so `task --help` stays fast.
  */
+import Audit from './audit';
+import Cancel from './cancel';
 import Dev from './dev';
+import Disable from './disable';
+import Enable from './enable';
+import History from './history';
 import List from './list';
+import Pause from './pause';
+import Replay from './replay';
+import Resume from './resume';
 import Run from './run';
+import Signal from './signal';
+import Status from './status';
 import Worker from './worker';
 
 export const COMMANDS = {
+  audit: Audit,
+  cancel: Cancel,
   dev: Dev,
+  disable: Disable,
+  enable: Enable,
+  history: History,
   list: List,
+  pause: Pause,
+  replay: Replay,
+  resume: Resume,
   run: Run,
+  signal: Signal,
+  status: Status,
   worker: Worker,
 };

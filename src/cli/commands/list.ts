@@ -6,9 +6,8 @@ export default class List extends BaseCommand<typeof List> {
   static override examples = ['<%= config.bin %> list', '<%= config.bin %> list --json'];
 
   async run(): Promise<void> {
-    const registry = await this.loadRegistry();
     const { listTasks } = await import('../../backends/backend');
-    const tasks = listTasks(registry);
+    const tasks = listTasks(await this.catalogue());
     if (this.flags.json) return this.printJson(tasks);
     for (const t of tasks) this.log(`${t.name}\t${t.enabled ? 'enabled' : 'disabled'}`);
   }

@@ -5,42 +5,44 @@ import { CascadenceError } from '../../core/errors';
 export default class Run extends BaseCommand<typeof Run> {
   static override summary = 'Run a task as a pipeline and wait for its result.';
   static override description =
-    'Starts the task on the configured backend (a pipeline workflow `<task>-<runId>` on Temporal), waits for it and prints its run id and result. User and group ids are hashed before they leave this process.';
+    'Starts the task on the configured backend (a pipeline workflow `<task>-<runId>` on Temporal; in process with --backend base), waits for it and prints its run id and result. User and group ids are hashed before they leave this process.';
   static override examples = [
     '<%= config.bin %> run example --user-id alice --group-id team-a',
     `<%= config.bin %> run example --user-id alice --group-id team-a --input '{"name":"Ada"}' --json`,
     '<%= config.bin %> run example --user-id alice --group-id team-a --backend base',
+    '<%= config.bin %> run example --user-id alice --group-id team-a --detach',
   ];
   static override args = { name: Args.string({ description: 'Registered task name.', required: true }) };
   static override flags = {
     'user-id': Flags.string({ description: 'Id of the user the run is for (hashed before use).', required: true }),
     'group-id': Flags.string({ description: 'Id of the group the run is for (hashed before use).', required: true }),
     input: Flags.string({ description: 'Task input as JSON.' }),
+    detach: Flags.boolean({
+      description: 'Return as soon as the run has started, printing its run id.',
+      default: false,
+    }),
   };
 
   async run(): Promise<void> {
     const { args } = await this.parse(Run);
     const input = parseInput(this.flags.input);
-    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
-    const { createBackend } = await import('../../backends');
-    if (!registry.has(args.name)) {
-      const { unknownTask } = await import('../../plugins/registry');
-      throw unknownTask(args.name, registry.names());
-    }
-    const backend = await createBackend(config, registry);
-    try {
-      const outcome = await backend.run({
-        task: args.name,
-        userId: this.flags['user-id'],
-        groupId: this.flags['group-id'],
-        ...(input === undefined ? {} : { input }),
-      });
+    const request = {
+      task: args.name,
+      userId: this.flags['user-id'],
+      groupId: this.flags['group-id'],
+      ...(input === undefined ? {} : { input }),
+    };
+    await this.withBackend(async (backend) => {
+      if (this.flags.detach) {
+        const runId = await backend.start(request);
+        if (this.flags.json) return this.printJson({ run_id: runId });
+        return this.log(`run-id\t${runId}`);
+      }
+      const outcome = await backend.run(request);
       if (this.flags.json) return this.printJson({ run_id: outcome.runId, result: outcome.result ?? null });
       this.log(`run-id\t${outcome.runId}`);
       this.log(`result\t${JSON.stringify(outcome.result ?? null)}`);
-    } finally {
-      await backend.close();
-    }
+    });
   }
 }
 

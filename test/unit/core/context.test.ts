@@ -1,9 +1,5 @@
 import fc from 'fast-check';
-import {
-  MAX_CONTEXT_FIELD_LENGTH,
-  MAX_CONTEXT_PAYLOAD_BYTES,
-  validateContextPayload,
-} from '../../../src/core/context';
+import { MAX_CONTEXT_FIELD_LENGTH, MAX_CONTEXT_PAYLOAD_BYTES, validateContextPayload } from '../../../src/core/context';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
 
 /** Calls `fn` and returns the CascadenceError it threw (fails the test otherwise). */
@@ -233,7 +229,10 @@ describe('validateContextPayload', () => {
     });
 
     it('for payload-shaped values near the limits, accepts exactly those that satisfy the rules', () => {
-      fc.assert(fc.property(payloadLike, (payload) => check(payload)), { numRuns: 300 });
+      fc.assert(
+        fc.property(payloadLike, (payload) => check(payload)),
+        { numRuns: 300 },
+      );
     });
 
     it('keeps the message on one line even when a rejected key contains a line break', () => {

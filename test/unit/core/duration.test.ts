@@ -88,15 +88,19 @@ describe('durationMs', () => {
   it('agrees with the unit table for well-formed durations', () => {
     const units = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000, d: 86_400_000 } as const;
     fc.assert(
-      fc.property(fc.nat({ max: 1_000_000 }), fc.constantFrom(...(Object.keys(units) as Array<keyof typeof units>)), (n, unit) => {
-        expect(durationMs(`${n}${unit}`)).toBe(n * units[unit]);
-      }),
+      fc.property(
+        fc.nat({ max: 1_000_000 }),
+        fc.constantFrom(...(Object.keys(units) as Array<keyof typeof units>)),
+        (n, unit) => {
+          expect(durationMs(`${n}${unit}`)).toBe(n * units[unit]);
+        },
+      ),
     );
   });
 
   it('rejects a numeral too large to be a finite number of milliseconds', () => {
     // A duration string must not yield Infinity: numbers are only accepted when finite.
     expect(rejection(`1${'0'.repeat(400)}`).code).toBe('VALIDATION');
-    expect(rejection(`1${'0'.repeat(300)}d`).code).toBe('VALIDATION');
+    expect(rejection(`1${'0'.repeat(305)}d`).code).toBe('VALIDATION');
   });
 });

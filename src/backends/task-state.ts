@@ -1,0 +1,74 @@
+/**
+ * Task-level flags (disabled, paused), kept in a small JSON file written atomically under a
+ * file lock, so concurrent CLI processes never lose an update. Clients check the flags
+ * before they start a run; `task list` shows them.
+ */
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { dirname } from 'node:path';
+import writeFileAtomic from 'write-file-atomic';
+import { CascadenceError } from '../core/errors';
+
+/** Flags of one task. */
+export interface TaskFlags {
+  disabled: boolean;
+  paused: boolean;
+}
+
+const NONE: TaskFlags = { disabled: false, paused: false };
+
+/** The task-state file. */
+export class TaskStateStore {
+  constructor(readonly path: string) {}
+
+  /** Every task's flags (tasks never flagged are absent). */
+  all(): Record<string, TaskFlags> {
+    if (!existsSync(this.path)) return {};
+    try {
+      const data = JSON.parse(readFileSync(this.path, 'utf8')) as unknown;
+      if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not an object');
+      return data as Record<string, TaskFlags>;
+    } catch (err) {
+      throw new CascadenceError('CONFIG', `task state file ${this.path} is corrupt: ${(err as Error).message}`, {
+        hint: 'fix or delete the file (it only holds disabled/paused flags)',
+      });
+    }
+  }
+
+  get(task: string): TaskFlags {
+    return { ...NONE, ...this.all()[task] };
+  }
+
+  /** Changes some flags of `task`; returns the new flags. */
+  async update(task: string, patch: Partial<TaskFlags>): Promise<TaskFlags> {
+    mkdirSync(dirname(this.path), { recursive: true });
+    if (!existsSync(this.path)) await writeFileAtomic(this.path, '{}\n');
+    // Loaded on use: proper-lockfile pulls in signal-exit, whose signal handlers would end a
+    // worker on SIGTERM before its graceful shutdown.
+    const { lock } = await import('proper-lockfile');
+    const release = await lock(this.path, { retries: { retries: 50, minTimeout: 10, maxTimeout: 100 } });
+    try {
+      const all = this.all();
+      const next = { ...NONE, ...all[task], ...patch };
+      if (!next.disabled && !next.paused) delete all[task];
+      else all[task] = next;
+      await writeFileAtomic(this.path, `${JSON.stringify(all, null, 2)}\n`);
+      return next;
+    } finally {
+      await release();
+    }
+  }
+
+  /**
+   * Refuses a run of a disabled or paused task.
+   * @throws CascadenceError TASK_DISABLED or TASK_PAUSED.
+   */
+  assertRunnable(task: string): void {
+    const flags = this.get(task);
+    if (flags.disabled) {
+      throw new CascadenceError('TASK_DISABLED', `task ${task} is disabled`, { hint: `run \`task enable ${task}\`` });
+    }
+    if (flags.paused) {
+      throw new CascadenceError('TASK_PAUSED', `task ${task} is paused`, { hint: `run \`task resume ${task}\`` });
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../base-command';
+import type { PipelineStatus } from '../../core';
+
+export default class Status extends BaseCommand<typeof Status> {
+  static override summary =
+    "Show a run's status: current stage, paused or not, each stage's outcome and time, subtasks.";
+  static override examples = [
+    '<%= config.bin %> status 6584aac0-d4c9-4a9d-8983-925f08f49bd2',
+    '<%= config.bin %> status 6584aac0-d4c9-4a9d-8983-925f08f49bd2 --json',
+  ];
+  static override args = { 'run-id': Args.string({ description: 'Run id (or workflow id).', required: true }) };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(Status);
+    const status = await this.withBackend((b) => b.status(args['run-id']));
+    if (this.flags.json) return this.printJson(status);
+    for (const line of formatStatus(status)) this.log(line);
+  }
+}
+
+/** Human-readable lines of a status. */
+export function formatStatus(s: PipelineStatus): string[] {
+  const lines = [
+    `task\t${s.task}`,
+    `run-id\t${s.runId}`,
+    `state\t${s.state}${s.paused && s.state !== 'paused' ? ' (pause requested)' : ''}`,
+    `stage\t${s.currentStage ?? '-'}`,
+  ];
+  for (const [step, st] of Object.entries(s.steps)) {
+    const time = st.durationMs === undefined ? '' : ` ${st.durationMs}ms`;
+    lines.push(`  ${step}\t${st.status}${time}${st.reason ? `\t${st.reason}` : ''}`);
+  }
+  if (s.subtasks.total > 0) {
+    lines.push(
+      `subtasks\t${s.subtasks.completed}/${s.subtasks.total} done${s.subtasks.failed ? `, ${s.subtasks.failed} failed` : ''}`,
+    );
+  }
+  lines.push(`context\t${s.context.delivered} delivered, ${s.context.queued} queued`);
+  return lines;
+}

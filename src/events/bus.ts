@@ -1,0 +1,55 @@
+/**
+ * The event port: where audit records (and, later, other events) are published. Transports
+ * here: in memory (tests, embedding) and log (JSON lines to a stream). NATS comes with the
+ * Events feature and plugs into the same interface.
+ */
+import type { Writable } from 'node:stream';
+import type { AuditRecord } from '../core/pipeline';
+
+/** An event Cascadence publishes. */
+export type CascadenceEvent = { type: 'audit'; record: AuditRecord };
+
+/** Somewhere events go. `publish` must not throw or block the caller for long. */
+export interface EventBus {
+  publish(event: CascadenceEvent): void;
+  close?(): Promise<void>;
+}
+
+/** Keeps events in memory and calls subscribers synchronously. */
+export class MemoryTransport implements EventBus {
+  readonly events: CascadenceEvent[] = [];
+  private readonly subscribers = new Set<(event: CascadenceEvent) => void>();
+
+  publish(event: CascadenceEvent): void {
+    this.events.push(event);
+    for (const fn of this.subscribers) fn(event);
+  }
+
+  /** Calls `fn` for each later event; returns an unsubscribe function. */
+  subscribe(fn: (event: CascadenceEvent) => void): () => void {
+    this.subscribers.add(fn);
+    return () => this.subscribers.delete(fn);
+  }
+}
+
+/** Writes each event as one JSON line (default: stderr, so stdout stays for command output). */
+export class LogTransport implements EventBus {
+  constructor(private readonly out: Writable = process.stderr) {}
+
+  publish(event: CascadenceEvent): void {
+    this.out.write(`${JSON.stringify(event)}\n`);
+  }
+}
+
+/** Publishes to several buses. */
+export class FanOut implements EventBus {
+  constructor(private readonly buses: EventBus[]) {}
+
+  publish(event: CascadenceEvent): void {
+    for (const bus of this.buses) bus.publish(event);
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.buses.map((b) => b.close?.()));
+  }
+}

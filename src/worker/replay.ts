@@ -1,0 +1,19 @@
+/**
+ * Replaying a saved history against today's workflow code (debugging, and the replay tests).
+ */
+import { Worker } from '@temporalio/worker';
+import { rootMessage } from '../core/pipeline';
+import { getWorkflowBundle } from './bundle';
+
+/** Outcome of a replay: OK, or the non-determinism (or other failure) found. */
+export type ReplayOutcome = { ok: true } | { ok: false; error: string; kind: string };
+
+/** Replays `history` (a History object or its JSON form) with the bundled workflows. */
+export async function replayHistory(history: unknown, workflowId?: string): Promise<ReplayOutcome> {
+  try {
+    await Worker.runReplayHistory({ workflowBundle: await getWorkflowBundle() }, history, workflowId);
+    return { ok: true };
+  } catch (err) {
+    return { ok: false, kind: (err as Error).name ?? 'Error', error: rootMessage(err) };
+  }
+}
