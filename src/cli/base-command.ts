@@ -65,8 +65,15 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as GlobalFlags<T>;
   }
 
-  /** The effective configuration (flags over environment over file). */
-  protected async loadConfig(): Promise<CascadenceConfig> {
+  private config: Promise<CascadenceConfig> | undefined;
+
+  /** The effective configuration (flags over environment over file), read once per command. */
+  protected loadConfig(): Promise<CascadenceConfig> {
+    this.config ??= this.readConfig();
+    return this.config;
+  }
+
+  private async readConfig(): Promise<CascadenceConfig> {
     const { loadConfig } = await import('../config/config');
     return loadConfig({
       config: this.flags.config,
@@ -77,10 +84,14 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     });
   }
 
-  /** The task registry: built-in tasks (task modules come with the plugins issue). */
+  /** The task registry: the built-in tasks plus those of the configured task modules. */
   protected async loadRegistry(): Promise<TaskRegistry> {
-    const { createDefaultRegistry } = await import('../plugins/builtin');
-    return createDefaultRegistry();
+    const [{ createDefaultRegistry }, { loadTaskModules }, config] = await Promise.all([
+      import('../plugins/builtin'),
+      import('../plugins/task-modules'),
+      this.loadConfig(),
+    ]);
+    return loadTaskModules(createDefaultRegistry(), config.taskModules);
   }
 
   /** The registry and the task flags, without connecting to any backend. */

@@ -29,6 +29,8 @@ export interface CascadenceConfig {
   auditPath: string;
   /** Event transport: `none`, or `log` (JSON lines on stderr). */
   events: string;
+  /** Modules whose tasks are registered beside the built-in ones (CLI and worker alike). */
+  taskModules: string[];
   /** Where the config came from, for messages. */
   source: string | undefined;
 }
@@ -54,6 +56,7 @@ const FILE_KEYS: Record<string, keyof CascadenceConfig | null> = {
   state_path: 'statePath',
   audit_path: 'auditPath',
   events: 'events',
+  task_modules: 'taskModules',
 };
 
 /** Event transports available now. */
@@ -98,12 +101,14 @@ export function loadConfig(
     statePath: join(homedir(), '.cascadence', 'task-state.json'),
     auditPath: join(homedir(), '.cascadence', 'audit.jsonl'),
     events: 'none',
+    taskModules: [],
   };
   const path = overrides.config ?? env.CASCADENCE_CONFIG;
   if (path) {
     for (const [key, value] of Object.entries(readFile(path))) {
       const target = Object.hasOwn(FILE_KEYS, key) ? FILE_KEYS[key] : undefined;
       if (target === undefined) warn(`unknown key ${JSON.stringify(key)} in ${path} (ignored)`);
+      else if (target === 'taskModules') cfg.taskModules = Array.isArray(value) ? value.map(String) : [String(value)];
       else if (target !== null && value !== null && value !== undefined) cfg[target] = String(value);
     }
   }
@@ -124,6 +129,11 @@ export function loadConfig(
     ['taskQueue', overrides.taskQueue],
   ];
   for (const [key, value] of fromEnv) if (value !== undefined && value !== '') cfg[key] = value;
+  if (env.CASCADENCE_TASK_MODULES) {
+    cfg.taskModules = env.CASCADENCE_TASK_MODULES.split(',')
+      .map((p) => p.trim())
+      .filter(Boolean);
+  }
   if (!(BACKENDS as readonly string[]).includes(String(cfg.backend))) {
     throw new CascadenceError(
       'CONFIG',

@@ -3,3 +3,4 @@
  */
 export * from './registry';
 export * from './builtin';
+export * from './task-modules';
