@@ -65,12 +65,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     this.flags = flags as GlobalFlags<T>;
   }
 
-  private config: Promise<CascadenceConfig> | undefined;
+  private effectiveConfig: Promise<CascadenceConfig> | undefined;
 
   /** The effective configuration (flags over environment over file), read once per command. */
   protected loadConfig(): Promise<CascadenceConfig> {
-    this.config ??= this.readConfig();
-    return this.config;
+    this.effectiveConfig ??= this.readConfig();
+    return this.effectiveConfig;
   }
 
   private async readConfig(): Promise<CascadenceConfig> {
