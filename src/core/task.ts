@@ -135,6 +135,11 @@ export interface PipelineRequest {
   maxDepth?: number;
   /** Context payloads attached before the run started. */
   context?: ContextPayload[];
+  /**
+   * Workflow id of this pipeline when it is a subtask (set by its parent). Subtask ids derive
+   * from it rather than from the live workflow id, so a history replays under any id.
+   */
+  workflowId?: string;
 }
 
 /** Default limit of plan nesting. */

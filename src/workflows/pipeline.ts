@@ -15,7 +15,6 @@ import {
   setHandler,
   TemporalFailure,
   condition,
-  workflowInfo,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { StageActivities } from '../activities/stages';
@@ -23,6 +22,7 @@ import {
   PipelineRun,
   STAGE_DEFAULTS,
   childWorkflowId,
+  pipelineWorkflowId,
   durationMs,
   isCascadenceError,
   validateContextPayload,
@@ -87,11 +87,13 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
       return fn(call);
     },
     runSubtasks(tasks, mode, parent, onSettled) {
-      const parentId = workflowInfo().workflowId;
+      const parentId = parent.workflowId ?? pipelineWorkflowId(parent.task, parent.runId);
       const depth = (parent.depth ?? 0) + 1;
       const start = (index: number): Promise<unknown> => {
         const ref = tasks[index] as (typeof tasks)[number];
+        const workflowId = childWorkflowId(parentId, index, ref.task);
         const child: PipelineRequest = {
+          workflowId,
           task: ref.task,
           runId: parent.runId,
           userHash: parent.userHash,
@@ -101,7 +103,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
           ...(parent.maxDepth === undefined ? {} : { maxDepth: parent.maxDepth }),
         };
         return executeChild(pipelineWorkflow, {
-          workflowId: childWorkflowId(parentId, index, ref.task),
+          workflowId,
           args: [child],
           memo: { task: ref.task, runId: parent.runId, parent: parentId, depth },
           typedSearchAttributes: pipelineSearchAttributes(ref.task, parent.groupHash, parent.runId),

@@ -290,5 +290,18 @@ export function pipelineConformance(makeRuntime: () => Promise<Runtime>): void {
       expect(err.code).toBe('CANCELLED');
       await eventually(() => entries(k).some((e) => e.stage === 'aborted'), 'the stage to see the abort');
     });
+
+    it('cancelling a run cancels its subtasks and their running stages', async () => {
+      const k = key();
+      const run = await rt.start('parent-of-long', { key: k });
+      await eventually(
+        () => entries(k).some((e) => e.task === 'long-running' && e.stage === 'run'),
+        'the subtask to start',
+      );
+      await run.cancel();
+      const err = await failure(run.result());
+      expect(err.code).toBe('CANCELLED');
+      await eventually(() => entries(k).some((e) => e.stage === 'aborted'), 'the subtask’s stage to see the abort');
+    });
   });
 }

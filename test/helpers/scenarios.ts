@@ -1,20 +1,18 @@
 /**
- * Scenarios whose real runs are saved as replay fixtures (scripts/record-fixtures.ts), and the
- * registry of test tasks they use.
+ * Scenarios whose real runs are saved as replay fixtures by scripts/record-fixtures.ts. They
+ * use the test tasks (test/helpers/tasks.ts) with an in-process worker, so gates can hold a
+ * stage while the scenario pauses the run or attaches context.
  */
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@temporalio/client';
+import type { Client, WorkflowHandle } from '@temporalio/client';
 import { pipelineWorkflowId } from '../../src/core/ids';
 import type { PipelineRequest } from '../../src/core';
 import { hashId } from '../../src/events/hash';
-import { createDefaultRegistry } from '../../src/plugins/builtin';
-import type { TaskRegistry } from '../../src/plugins/registry';
+import { attachContextUpdate, pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
 import { pipelineWorkflow } from '../../src/workflows/pipeline';
+import { gates } from './tasks';
 
-/** The registry the fixtures were recorded with: built-ins plus the test tasks. */
-export function createTestRegistry(): TaskRegistry {
-  return createDefaultRegistry();
-}
+export { createTestRegistry } from './tasks';
 
 /** A pipeline request with hashed ids. */
 export function request(task: string, input?: unknown): PipelineRequest {
@@ -33,13 +31,56 @@ export interface Scenario {
   run(client: Client, taskQueue: string): Promise<string>;
 }
 
-async function runToEnd(client: Client, taskQueue: string, req: PipelineRequest): Promise<string> {
+async function start(client: Client, taskQueue: string, req: PipelineRequest): Promise<WorkflowHandle> {
   const workflowId = pipelineWorkflowId(req.task, req.runId);
-  const handle = await client.workflow.start(pipelineWorkflow, { taskQueue, workflowId, args: [req] });
+  return client.workflow.start(pipelineWorkflow, { taskQueue, workflowId, args: [req] });
+}
+
+async function finish(handle: WorkflowHandle): Promise<string> {
   await handle.result().catch(() => undefined);
-  return workflowId;
+  return handle.workflowId;
+}
+
+const simple =
+  (task: string, input?: unknown) =>
+  async (client: Client, q: string): Promise<string> =>
+    finish(await start(client, q, request(task, input)));
+
+async function until(check: () => Promise<boolean>): Promise<void> {
+  while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
 
 export const SCENARIOS: Scenario[] = [
-  { name: 'example-basic', run: (client, q) => runToEnd(client, q, request('example', { name: 'Ada' })) },
+  { name: 'example-basic', run: simple('example', { name: 'Ada' }) },
+  { name: 'full-stages', run: simple('full', { key: 'fixture-full' }) },
+  { name: 'precheck-failure', run: simple('precheck-reason', { key: 'fixture-precheck' }) },
+  { name: 'stage-error-with-retries', run: simple('always-fails', { key: 'fixture-fails' }) },
+  { name: 'retry-then-success', run: simple('flaky', { key: `fixture-flaky-${randomUUID()}`, failTimes: 1 }) },
+  { name: 'fallback', run: simple('with-fallback', { key: 'fixture-fallback' }) },
+  { name: 'nested-sequence', run: simple('nested', { key: 'fixture-nested' }) },
+  { name: 'parallel', run: simple('parallel', { key: 'fixture-parallel' }) },
+  {
+    name: 'paused-and-resumed',
+    async run(client, q) {
+      const key = `fixture-pause-${randomUUID()}`;
+      const handle = await start(client, q, request('full', { key, gateAt: ['intake'] }));
+      await gates.reached(`${key}.intake`);
+      await handle.signal(pauseSignal);
+      gates.open(`${key}.intake`);
+      await until(async () => (await handle.query(statusQuery)).state === 'paused');
+      await handle.signal(resumeSignal);
+      return finish(handle);
+    },
+  },
+  {
+    name: 'context-attached',
+    async run(client, q) {
+      const key = `fixture-context-${randomUUID()}`;
+      const handle = await start(client, q, request('full', { key, gateAt: ['research'] }));
+      await gates.reached(`${key}.research`);
+      await handle.executeUpdate(attachContextUpdate, { args: [{ note: 'use staging', url: 'https://example.com' }] });
+      gates.open(`${key}.research`);
+      return finish(handle);
+    },
+  },
 ];

@@ -242,6 +242,9 @@ const longRunning: Task<TestInput> = {
   },
 };
 
+/** Plans one long-running subtask (cancelling the parent must cancel it). */
+const parentOfLong: Task<TestInput> = { plan: (ctx) => [{ task: 'long-running', input: ctx.input }] };
+
 /** Built-ins plus every test task. */
 export function createTestRegistry(): TaskRegistry {
   return createDefaultRegistry()
@@ -277,7 +280,8 @@ export function createTestRegistry(): TaskRegistry {
     .register('bad-plan', badPlan)
     .register('unknown-plan', unknownPlan)
     .register('breaker', breaker)
-    .register('long-running', longRunning);
+    .register('long-running', longRunning)
+    .register('parent-of-long', parentOfLong);
 }
 
 /** Journal entries of one key. */

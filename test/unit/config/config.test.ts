@@ -47,6 +47,7 @@ const DEFAULTS = {
   statePath: path.join(homedir(), '.cascadence', 'task-state.json'),
   auditPath: path.join(homedir(), '.cascadence', 'audit.jsonl'),
   events: 'none',
+  taskModules: [],
   source: undefined,
 };
 
@@ -60,6 +61,7 @@ const FULL_FILE = [
   'state_path: /srv/cascadence/state.json',
   'audit_path: /srv/cascadence/audit.jsonl',
   'events: log',
+  'task_modules: [./tasks.js]',
   '',
 ].join('\n');
 
@@ -92,6 +94,7 @@ describe('loadConfig', () => {
         statePath: '/srv/cascadence/state.json',
         auditPath: '/srv/cascadence/audit.jsonl',
         events: 'log',
+        taskModules: ['./tasks.js'],
         source: file,
       });
       expect(warnings).toEqual([]);
@@ -185,6 +188,7 @@ describe('loadConfig', () => {
         statePath: '/env/state.json',
         auditPath: '/env/audit.jsonl',
         events: 'none',
+        taskModules: ['./tasks.js'],
         source: file,
       });
     });
@@ -310,5 +314,12 @@ describe('loadConfig', () => {
       expect(err.message).toContain(file);
       expect(err.message).toMatch(/mapping/);
     });
+  });
+});
+
+describe('loadConfig task modules', () => {
+  it('reads CASCADENCE_TASK_MODULES as a comma-separated list, trimmed, empties dropped', () => {
+    const config = loadConfig({}, { CASCADENCE_TASK_MODULES: ' ./a.js, ,b/c.js ' }, () => undefined);
+    expect(config.taskModules).toEqual(['./a.js', 'b/c.js']);
   });
 });

@@ -1,0 +1,160 @@
+/**
+ * Shared helpers of the benchmarks: statistics, a bounded-concurrency pool, plain-text tables
+ * and the JSON result files under `bench/results/`. Node-only. Nothing here asserts on time:
+ * targets are printed as information.
+ */
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { join } from 'node:path';
+
+/** Summary of a list of samples (milliseconds unless said otherwise). */
+export interface Summary {
+  n: number;
+  min: number;
+  p50: number;
+  p95: number;
+  max: number;
+  mean: number;
+}
+
+/** The `p`-th percentile (0..100) of ascending `sorted`, nearest-rank. */
+export function percentile(sorted: readonly number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  const rank = Math.ceil((p / 100) * sorted.length);
+  return sorted[Math.min(sorted.length - 1, Math.max(0, rank - 1))] as number;
+}
+
+/** Min, median, p95, max and mean of `samples`. */
+export function summarize(samples: readonly number[]): Summary {
+  const sorted = [...samples].sort((a, b) => a - b);
+  const mean = sorted.reduce((s, x) => s + x, 0) / (sorted.length || 1);
+  return {
+    n: sorted.length,
+    min: round(sorted[0] ?? NaN),
+    p50: round(percentile(sorted, 50)),
+    p95: round(percentile(sorted, 95)),
+    max: round(sorted[sorted.length - 1] ?? NaN),
+    mean: round(mean),
+  };
+}
+
+/** Rounds to `digits` decimals (keeps the JSON files readable). */
+export function round(x: number, digits = 2): number {
+  const f = 10 ** digits;
+  return Math.round(x * f) / f;
+}
+
+/** Milliseconds since an arbitrary origin, sub-millisecond resolution. */
+export function now(): number {
+  return performance.now();
+}
+
+/**
+ * Calls `fn(0..total-1)` with at most `concurrency` calls in flight; resolves when all are done.
+ * `onDone(i)` runs as each call settles (in completion order), for progress marks.
+ * @throws the first error a call throws (the remaining calls are not started).
+ */
+export async function pool(
+  total: number,
+  concurrency: number,
+  fn: (i: number) => Promise<unknown>,
+  onDone?: (completed: number) => void,
+): Promise<void> {
+  let next = 0;
+  let completed = 0;
+  let failed: unknown;
+  const lane = async (): Promise<void> => {
+    while (failed === undefined && next < total) {
+      const i = next++;
+      try {
+        await fn(i);
+      } catch (err) {
+        failed ??= err;
+        return;
+      }
+      completed++;
+      onDone?.(completed);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(concurrency, total) }, lane));
+  if (failed !== undefined) throw failed;
+}
+
+/** `a / b` rounded, for "Cascadence / baseline" columns. */
+export function ratio(a: number, b: number): number {
+  return round(a / b, 3);
+}
+
+/** A plain-text table with a title; numbers right-aligned. */
+export function table(title: string, headers: string[], rows: Array<Array<string | number>>): string {
+  const cells = [headers, ...rows.map((r) => r.map((c) => (typeof c === 'number' ? fmt(c) : c)))];
+  const widths = headers.map((_h, i) => Math.max(...cells.map((r) => (r[i] ?? '').length)));
+  const line = (r: string[], numeric: boolean[]): string =>
+    r.map((c, i) => (numeric[i] ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0))).join('  ');
+  const numericCols = headers.map((_h, i) => rows.some((r) => typeof r[i] === 'number'));
+  const out = [
+    '',
+    title,
+    line(headers, numericCols),
+    widths.map((w) => '-'.repeat(w)).join('  '),
+    ...cells.slice(1).map((r) => line(r, numericCols)),
+  ];
+  return out.join('\n');
+}
+
+/** A number as a table shows it: integers plainly, others with up to 2 decimals (3 below 10). */
+export function fmt(x: number): string {
+  if (!Number.isFinite(x)) return String(x);
+  if (Number.isInteger(x)) return String(x);
+  return Math.abs(x) < 10 ? x.toFixed(3) : x.toFixed(1);
+}
+
+/** "met" / "NOT met" for a target line. */
+export function verdict(met: boolean): string {
+  return met ? 'met' : 'NOT met';
+}
+
+/** Where the machine and the code stood when a result was measured. */
+export function environment(): Record<string, unknown> {
+  let commit: string | undefined;
+  try {
+    commit = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8', stdio: 'pipe' }).trim();
+  } catch {
+    commit = undefined;
+  }
+  const cpu = cpus();
+  return {
+    date: new Date().toISOString(),
+    node: process.version,
+    platform: `${process.platform}-${process.arch}`,
+    cpus: cpu.length,
+    cpuModel: cpu[0]?.model,
+    memoryGiB: round(totalmem() / 2 ** 30, 1),
+    commit,
+  };
+}
+
+/** Directory of the committed results. */
+export const RESULTS_DIR = join(__dirname, '..', 'results');
+
+/** Writes `bench/results/<name>.json` (via a temporary file, so a killed run leaves the old one intact). */
+export function writeResults(name: string, data: Record<string, unknown>): string {
+  mkdirSync(RESULTS_DIR, { recursive: true });
+  const path = join(RESULTS_DIR, `${name}.json`);
+  const tmp = `${path}.tmp`;
+  writeFileSync(tmp, `${JSON.stringify({ benchmark: name, environment: environment(), ...data }, null, 2)}\n`);
+  renameSync(tmp, path);
+  return path;
+}
+
+/** Runs a benchmark's `main`, printing a one-line error and exiting 1 if it throws. */
+export function runMain(main: () => Promise<void>): void {
+  main().then(
+    () => undefined,
+    (err: unknown) => {
+      console.error(`bench failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+      process.exitCode = 1;
+    },
+  );
+}

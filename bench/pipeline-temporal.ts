@@ -1,0 +1,234 @@
+/**
+ * Cascadence on Temporal against a hand-written minimal workflow, on one dev server started
+ * here, in the same run:
+ *
+ *  - Cascadence: the no-op five-stage task through `pipelineWorkflow`, started and awaited by
+ *    `TemporalBackend.run` (the path `task run` takes: memo, search attributes, then the
+ *    workflow's `describeTask` local activity and five stage activities).
+ *  - baseline: `bench/baseline/workflows.ts`, five no-op activities in sequence via
+ *    `proxyActivities`, its own bundle, worker and task queue, started with
+ *    `client.workflow.start` on the same client.
+ *
+ * Both workers share one connection and the same settings. After a warm-up: sequential runs
+ * for latency (start -> result, p50/p95), alternating the two run by run; then concurrent
+ * batches for throughput, alternating ABBA. Prints Cascadence/baseline ratios and the
+ * "within 10%" target as information.
+ *
+ * Run: `npm run bench -- pipeline-temporal`, or
+ * `node -r ts-node/register/transpile-only bench/pipeline-temporal.ts`.
+ */
+import { randomUUID } from 'node:crypto';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import type { Client } from '@temporalio/client';
+import { installRuntime } from '../src/cli/worker-process';
+import { DevServer } from '../src/dev/dev-server';
+import { createWorker } from '../src/worker/create-worker';
+import { TemporalBackend } from '../src/backends/temporal';
+import { pipelineWorkflowId } from '../src/core/ids';
+import { baselineWorkflow } from './baseline/workflows';
+import { createBaselineActivities } from './baseline/activities';
+import { NOOP_TASK, noFlags, noopRegistry } from './lib/noop-task';
+import { now, pool, ratio, round, runMain, summarize, table, verdict, writeResults, type Summary } from './lib/harness';
+
+const LATENCY_RUNS = Number(process.env.BENCH_TEMPORAL_LATENCY_RUNS ?? 60);
+const BATCH = Number(process.env.BENCH_TEMPORAL_BATCH ?? 200);
+const BATCH_CONCURRENCY = 20;
+/** Throughput batches per side, alternating ABBA. */
+const BATCH_ROUNDS = 2;
+const WARMUP_SEQUENTIAL = 10;
+const WARMUP_BATCH = 60;
+/** Cascadence within 10% of the baseline. */
+const TARGET_RATIO = 1.1;
+
+/** Worker settings used for both workers. */
+const WORKER_SETTINGS = { shutdownGraceTime: '2s', maxConcurrentActivityTaskExecutions: 100 } as const;
+
+/** Bundler output goes nowhere; errors still reach stderr. */
+const noop = (): void => undefined;
+const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };
+
+/** One side of the comparison: how to run one workflow to completion and find its id. */
+interface Side {
+  name: string;
+  /** Runs one workflow, start -> result; returns its workflow id. */
+  once(): Promise<string>;
+}
+
+async function timedBatch(side: Side, runs: number): Promise<{ runs: number; ms: number }> {
+  const t0 = now();
+  await pool(runs, BATCH_CONCURRENCY, () => side.once());
+  return { runs, ms: now() - t0 };
+}
+
+/** Events and workflow tasks in one run's history. */
+async function historyShape(client: Client, workflowId: string): Promise<{ events: number; workflowTasks: number }> {
+  const history = await client.workflow.getHandle(workflowId).fetchHistory();
+  const events = history.events ?? [];
+  const workflowTasks = events.filter((e) => e.workflowTaskCompletedEventAttributes).length;
+  return { events: events.length, workflowTasks };
+}
+
+async function main(): Promise<void> {
+  const out: string[] = [];
+  const say = (s: string): void => {
+    out.push(s);
+    console.log(s);
+  };
+  installRuntime();
+  const tStart = now();
+  const server = await DevServer.start({ headless: true });
+  let connection: NativeConnection | undefined;
+  let backend: TemporalBackend | undefined;
+  const workers: Worker[] = [];
+  const running: Array<Promise<void>> = [];
+  try {
+    connection = await NativeConnection.connect({ address: server.address });
+    const cQueue = `bench-cascadence-${randomUUID()}`;
+    const bQueue = `bench-baseline-${randomUUID()}`;
+    const registry = noopRegistry();
+    const tBundle = now();
+    const [cWorker, bWorker] = await Promise.all([
+      createWorker({ connection, taskQueue: cQueue, registry, ...WORKER_SETTINGS }),
+      bundleWorkflowCode({ workflowsPath: require.resolve('./baseline/workflows'), logger: quietLogger }).then(
+        (workflowBundle) =>
+          Worker.create({
+            connection: connection as NativeConnection,
+            namespace: 'default',
+            taskQueue: bQueue,
+            workflowBundle,
+            activities: createBaselineActivities(),
+            ...WORKER_SETTINGS,
+          }),
+      ),
+    ]);
+    const bundleMs = now() - tBundle;
+    workers.push(cWorker, bWorker);
+    for (const w of workers) running.push(w.run().catch((err: unknown) => console.error(`worker failed: ${String(err)}`)));
+
+    backend = await TemporalBackend.connect({
+      address: server.address,
+      namespace: 'default',
+      taskQueue: cQueue,
+      hashSecret: '',
+      registry,
+      state: noFlags(),
+    });
+    const client = backend.client;
+    const cascadence: Side = {
+      name: 'Cascadence',
+      async once() {
+        const { runId, result } = await (backend as TemporalBackend).run({
+          task: NOOP_TASK,
+          userId: 'bench-user',
+          groupId: 'bench-group',
+          input: { n: 1 },
+        });
+        if (result !== 'ok') throw new Error(`Cascadence: unexpected result ${JSON.stringify(result)}`);
+        return pipelineWorkflowId(NOOP_TASK, runId);
+      },
+    };
+    const baseline: Side = {
+      name: 'baseline',
+      async once() {
+        const handle = await client.workflow.start(baselineWorkflow, {
+          taskQueue: bQueue,
+          workflowId: `bench-baseline-${randomUUID()}`,
+          args: [{ n: 1 }],
+        });
+        const result = await handle.result();
+        if (result !== 'ok') throw new Error(`baseline: unexpected result ${JSON.stringify(result)}`);
+        return handle.workflowId;
+      },
+    };
+    const sides = [cascadence, baseline];
+    say(
+      `pipeline-temporal: dev server ${server.address} (started in ${round((tBundle - tStart) / 1000, 1)} s), bundles + workers ready in ${round(bundleMs / 1000, 1)} s`,
+    );
+
+    // Warm-up: sequential runs, then one concurrent batch, each side.
+    for (let i = 0; i < WARMUP_SEQUENTIAL; i++) for (const s of sides) await s.once();
+    for (const s of sides) await timedBatch(s, WARMUP_BATCH);
+
+    // Latency: alternate run by run, swapping who goes first each time.
+    const latency = new Map<string, number[]>(sides.map((s) => [s.name, []]));
+    const lastId = new Map<string, string>();
+    for (let i = 0; i < LATENCY_RUNS; i++) {
+      for (const s of i % 2 === 0 ? sides : [...sides].reverse()) {
+        const t0 = now();
+        lastId.set(s.name, await s.once());
+        latency.get(s.name)?.push(now() - t0);
+      }
+    }
+    const lat = new Map<string, Summary>(sides.map((s) => [s.name, summarize(latency.get(s.name) ?? [])]));
+
+    // Throughput: ABBA batches.
+    const batches = new Map<string, Array<{ runs: number; ms: number }>>(sides.map((s) => [s.name, []]));
+    for (let r = 0; r < BATCH_ROUNDS; r++) {
+      for (const s of r % 2 === 0 ? sides : [...sides].reverse()) batches.get(s.name)?.push(await timedBatch(s, BATCH));
+    }
+    const rate = (name: string): number => {
+      const b = batches.get(name) ?? [];
+      return round(b.reduce((s, x) => s + x.runs, 0) / (b.reduce((s, x) => s + x.ms, 0) / 1000), 1);
+    };
+
+    const shape = new Map<string, { events: number; workflowTasks: number }>();
+    for (const s of sides) shape.set(s.name, await historyShape(client, lastId.get(s.name) as string));
+
+    const c = lat.get('Cascadence') as Summary;
+    const b = lat.get('baseline') as Summary;
+    const cRate = rate('Cascadence');
+    const bRate = rate('baseline');
+    const cs = shape.get('Cascadence') as { events: number; workflowTasks: number };
+    const bs = shape.get('baseline') as { events: number; workflowTasks: number };
+    // Latency: lower is better, ratio C/B <= 1.1. Throughput: higher is better, ratio C/B >= 1/1.1.
+    const checks = {
+      latencyP50: { ratio: ratio(c.p50, b.p50), met: c.p50 / b.p50 <= TARGET_RATIO },
+      latencyP95: { ratio: ratio(c.p95, b.p95), met: c.p95 / b.p95 <= TARGET_RATIO },
+      throughput: { ratio: ratio(cRate, bRate), met: cRate / bRate >= 1 / TARGET_RATIO },
+    };
+    say(
+      table(
+        `Temporal dev server, one worker process: ${LATENCY_RUNS} sequential runs each (latency, start -> result), ${BATCH_ROUNDS} x ${BATCH} runs at concurrency ${BATCH_CONCURRENCY} each (throughput)`,
+        ['metric', 'Cascadence', 'baseline', 'ratio C/B', 'target', 'met'],
+        [
+          ['latency p50 (ms)', c.p50, b.p50, checks.latencyP50.ratio, '<= 1.1', verdict(checks.latencyP50.met)],
+          ['latency p95 (ms)', c.p95, b.p95, checks.latencyP95.ratio, '<= 1.1', verdict(checks.latencyP95.met)],
+          ['latency mean (ms)', c.mean, b.mean, ratio(c.mean, b.mean), '', ''],
+          ['throughput (runs/s)', cRate, bRate, checks.throughput.ratio, '>= 0.909', verdict(checks.throughput.met)],
+          ['history events / run', cs.events, bs.events, ratio(cs.events, bs.events), '', ''],
+          ['workflow tasks / run', cs.workflowTasks, bs.workflowTasks, ratio(cs.workflowTasks, bs.workflowTasks), '', ''],
+        ],
+      ),
+    );
+    say(
+      'target: Cascadence within 10% of the baseline (information, not an assertion). Cascadence per run also: memo + 3 search attributes at start, one describeTask local activity, ~10 audit sink calls, status/audit query handlers.',
+    );
+
+    const path = writeResults('pipeline-temporal', {
+      settings: {
+        latencyRuns: LATENCY_RUNS,
+        batch: BATCH,
+        batchConcurrency: BATCH_CONCURRENCY,
+        batchRounds: BATCH_ROUNDS,
+        warmupSequential: WARMUP_SEQUENTIAL,
+        warmupBatch: WARMUP_BATCH,
+        worker: WORKER_SETTINGS,
+      },
+      cascadence: { latencyMs: c, runsPerSec: cRate, batches: batches.get('Cascadence'), history: cs },
+      baseline: { latencyMs: b, runsPerSec: bRate, batches: batches.get('baseline'), history: bs },
+      targetRatio: TARGET_RATIO,
+      checks,
+      totalSeconds: round((now() - tStart) / 1000, 1),
+      output: out.join('\n'),
+    });
+    console.log(`\nresults: ${path}`);
+  } finally {
+    for (const w of workers) if (w.getState() === 'RUNNING') w.shutdown();
+    await Promise.allSettled(running);
+    await backend?.close().catch(() => undefined);
+    await connection?.close().catch(() => undefined);
+    await server.stop();
+  }
+}
+
+runMain(main);
