@@ -131,9 +131,14 @@ export function listTasks({ registry, state }: TaskCatalogue): TaskInfo[] {
  * Checks that `task` exists and may run now.
  * @throws CascadenceError UNKNOWN_TASK, TASK_DISABLED, TASK_PAUSED.
  */
-export function assertRunnable({ registry, state }: TaskCatalogue, task: string): void {
+export function assertRunnable(catalogue: TaskCatalogue, task: string): void {
+  assertKnown(catalogue, task);
+  catalogue.state.assertRunnable(task);
+}
+
+/** @throws CascadenceError UNKNOWN_TASK unless `task` is registered. */
+export function assertKnown({ registry }: TaskCatalogue, task: string): void {
   if (!registry.has(task)) throw unknownTask(task, registry.names());
-  state.assertRunnable(task);
 }
 
 /** Sets a task flag after checking the task exists. */
@@ -142,7 +147,7 @@ export async function setTaskFlag(
   task: string,
   patch: { disabled?: boolean; paused?: boolean },
 ): Promise<boolean> {
-  if (!registry.has(task)) throw unknownTask(task, registry.names());
+  assertKnown({ registry, state }, task);
   const before = state.get(task);
   const after = await state.update(task, patch);
   return before.disabled !== after.disabled || before.paused !== after.paused;

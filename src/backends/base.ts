@@ -22,6 +22,7 @@ import { CircuitBreakers } from '../activities/circuit-breaker';
 import { MemoryAuditStore, type AuditStore } from '../events/audit-store';
 import type { EventBus } from '../events/bus';
 import {
+  assertKnown,
   assertRunnable,
   listTasks,
   setTaskFlag,
@@ -247,12 +248,14 @@ export class BaseBackend implements Backend {
   }
 
   async pause(task: string, target: RunSelector = {}): Promise<PauseTarget> {
+    assertKnown(this.options, task);
     const live = this.select(task, target);
     if (!live) return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: true }) };
     return { target: 'run', runId: live.run.snapshot().runId, changed: live.run.pause() };
   }
 
   async resume(task: string, target: RunSelector = {}): Promise<PauseTarget> {
+    assertKnown(this.options, task);
     if (!target.runId && this.options.state.get(task).paused) {
       return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: false }) };
     }

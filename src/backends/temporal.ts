@@ -22,6 +22,7 @@ import {
 } from '../core';
 import { hashId } from '../events/hash';
 import {
+  assertKnown,
   assertRunnable,
   listTasks,
   setTaskFlag,
@@ -218,6 +219,7 @@ export class TemporalBackend implements Backend {
   }
 
   async pause(task: string, target: RunSelector = {}): Promise<PauseTarget> {
+    assertKnown(this.options, task);
     const { pauseSignal, statusQuery } = await import('../workflows/messages');
     const handle = await this.selectRun(task, target);
     if (!handle) return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: true }) };
@@ -227,6 +229,7 @@ export class TemporalBackend implements Backend {
   }
 
   async resume(task: string, target: RunSelector = {}): Promise<PauseTarget> {
+    assertKnown(this.options, task);
     const { resumeSignal, statusQuery } = await import('../workflows/messages');
     if (!target.runId && this.options.state.get(task).paused) {
       return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: false }) };

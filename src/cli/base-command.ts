@@ -25,7 +25,7 @@ export function oneLine(message: string): string {
     .split('\n')
     .map((l) => l.trim())
     .filter((l) => l && !/^The following errors? occurred/.test(l) && !/^See more help/.test(l));
-  return lines.join('; ') || message.trim();
+  return lines.join(' ').replace(/\s{2,}/g, ' — ') || message.trim();
 }
 
 /** Base of every command. */

@@ -16,7 +16,12 @@ export abstract class PauseResumeCommand extends BaseCommand<typeof PauseResumeC
   protected abstract readonly verb: 'paused' | 'resumed';
 
   async run(): Promise<void> {
-    const { args } = await this.parse(this.ctor as typeof PauseResumeCommand);
+    // oclif spreads the options object, which drops inherited statics: name them explicitly.
+    const { args } = await this.parse({
+      args: PauseResumeCommand.args,
+      flags: PauseResumeCommand.flags,
+      baseFlags: PauseResumeCommand.baseFlags,
+    });
     const selector = {
       groupId: this.flags['group-id'],
       ...(this.flags['run-id'] ? { runId: this.flags['run-id'] } : {}),

@@ -2,25 +2,15 @@
  * Starting a worker from the CLI: the process-wide Runtime (installed once), the connection,
  * and graceful shutdown on SIGINT/SIGTERM (the Runtime's shutdown signals).
  */
-import { NativeConnection, Runtime, DefaultLogger, type Worker } from '@temporalio/worker';
+import { NativeConnection, type Worker } from '@temporalio/worker';
+import { installRuntime } from '../worker/runtime';
+
+export { installRuntime };
 import { CascadenceError } from '../core/errors';
 import { rootMessage } from '../core/pipeline';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import { createWorker, type WorkerDeps } from '../worker/create-worker';
-
-let runtimeInstalled = false;
-
-/** Installs the Temporal Runtime once per process: warnings and errors only, graceful shutdown on signals. */
-export function installRuntime(): void {
-  if (runtimeInstalled) return;
-  runtimeInstalled = true;
-  try {
-    Runtime.install({ logger: new DefaultLogger('WARN') });
-  } catch {
-    // Already installed by an embedding process: keep its settings.
-  }
-}
 
 /** A started worker. */
 export interface RunningWorker {

@@ -386,6 +386,8 @@ export class PipelineRun {
   private async boundary(stage: StageName): Promise<void> {
     this.flushQueued(stage);
     if (this.paused) {
+      // Paused before `stage`: records and the status name the stage the run will go on with.
+      this.status.currentStage = stage;
       this.status.state = 'paused';
       await this.ports.waitUntil(() => !this.paused);
       this.status.state = 'running';

@@ -3,7 +3,17 @@
  * record does not grow with the size of the file (the original rewrote one YAML file per event).
  * On Temporal the durable record is the workflow itself (its history and its audit query).
  */
-import { createReadStream, createWriteStream, existsSync, mkdirSync, type WriteStream } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  createWriteStream,
+  existsSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readSync,
+  type WriteStream,
+} from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AuditRecord } from '../core/pipeline';
@@ -32,6 +42,23 @@ export class MemoryAuditStore implements AuditStore {
   async close(): Promise<void> {}
 }
 
+/** True when the file exists, is not empty and its last byte is not a newline. */
+function endsWithoutNewline(path: string): boolean {
+  let fd: number | undefined;
+  try {
+    fd = openSync(path, 'r');
+    const { size } = fstatSync(fd);
+    if (size === 0) return false;
+    const last = Buffer.alloc(1);
+    readSync(fd, last, 0, 1, size - 1);
+    return last[0] !== 0x0a;
+  } catch {
+    return false;
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
 /** Audit records as JSON Lines in one append-only file. */
 export class JsonlAuditStore implements AuditStore {
   private stream: WriteStream | undefined;
@@ -41,12 +68,15 @@ export class JsonlAuditStore implements AuditStore {
   constructor(readonly path: string) {}
 
   append(record: AuditRecord): void {
+    let prefix = '';
     if (!this.stream) {
       mkdirSync(dirname(this.path), { recursive: true });
+      // A crash mid-write can leave a torn last line; start on a fresh line so no record is glued to it.
+      prefix = endsWithoutNewline(this.path) ? '\n' : '';
       this.stream = createWriteStream(this.path, { flags: 'a' });
     }
     this.pending++;
-    this.stream.write(`${JSON.stringify(record)}\n`, () => {
+    this.stream.write(`${prefix}${JSON.stringify(record)}\n`, () => {
       if (--this.pending === 0) for (const done of this.idle.splice(0)) done();
     });
   }

@@ -3,3 +3,5 @@
  */
 export * from './create-worker';
 export * from './bundle';
+export * from './runtime';
+export * from './replay';

@@ -56,3 +56,41 @@ it('runs intake → research → plan → run → verify as activities and never
     await backend.close();
   }
 });
+
+it('publishes every audit record on the worker\'s event bus (workflow sinks), hashed ids only', async () => {
+  const { MemoryTransport } = await import('../../src/events/bus');
+  const { createWorker } = await import('../../src/worker/create-worker');
+  const events = new MemoryTransport();
+  const registry = createDefaultRegistry();
+  const taskQueue = uniqueQueue('events');
+  const worker = await createWorker({ connection: conns.native, taskQueue, registry, events });
+  const backend = await TemporalBackend.connect({
+    address: serverAddress(),
+    namespace: 'default',
+    taskQueue,
+    hashSecret: '',
+    registry,
+    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
+  });
+  const rawUser = `user-${randomUUID()}`;
+  try {
+    const { runId } = await worker.runUntil(() => backend.run({ task: 'example', userId: rawUser, groupId: 'g' }));
+    const records = events.events.map((e) => e.record).filter((r) => r.run_id === runId);
+    expect(records.map((r) => `${r.stage}:${r.status}`)).toEqual([
+      'intake:started',
+      'intake:success',
+      'research:started',
+      'research:success',
+      'plan:started',
+      'plan:success',
+      'run:started',
+      'run:success',
+      'verify:started',
+      'verify:success',
+    ]);
+    expect(JSON.stringify(records)).not.toContain(rawUser);
+    expect(records[0]?.user_hash).toBe(hashId(rawUser, ''));
+  } finally {
+    await backend.close();
+  }
+});

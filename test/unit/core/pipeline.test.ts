@@ -833,7 +833,7 @@ describe('pipeline algorithm', () => {
       const pauseRecords = records.filter((r) => r.status === 'paused' || r.status === 'resumed');
       expect(pauseRecords.map((r) => [r.stage, r.status])).toEqual([
         ['intake', 'paused'],
-        ['intake', 'resumed'],
+        ['research', 'resumed'],
       ]);
     });
 
