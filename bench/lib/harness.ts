@@ -5,7 +5,7 @@
  */
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 
 /** Summary of a list of samples (milliseconds unless said otherwise). */
@@ -131,6 +131,8 @@ export function environment(): Record<string, unknown> {
     cpus: cpu.length,
     cpuModel: cpu[0]?.model,
     memoryGiB: round(totalmem() / 2 ** 30, 1),
+    /** 1/5/15-minute load averages when the result was written: other processes share the machine. */
+    loadAverage: loadavg().map((x) => round(x, 2)),
     commit,
   };
 }
