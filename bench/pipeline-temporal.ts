@@ -18,7 +18,7 @@
  * `node -r ts-node/register/transpile-only bench/pipeline-temporal.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
@@ -86,10 +86,41 @@ interface Side {
   once(): Promise<string>;
 }
 
-async function timedBatch(side: Side, runs: number): Promise<{ runs: number; ms: number }> {
+/** One throughput batch: wall time, and CPU time of this process (client + workers) and of the dev server. */
+interface Batch {
+  runs: number;
+  ms: number;
+  processCpuMs: number;
+  serverCpuMs: number;
+}
+
+/** CPU time (user + system) of process `pid` in ms, from /proc (NaN where there is no /proc). */
+function cpuOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    // Fields 14 and 15 of stat (utime, stime), counted after the command name: indexes 11 and 12.
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
+  } catch {
+    return NaN;
+  }
+}
+/** Linux's USER_HZ: 100 on every mainstream architecture. */
+const CLOCK_TICKS = 100;
+
+async function timedBatch(side: Side, runs: number, serverPid?: number): Promise<Batch> {
+  const cpu0 = process.cpuUsage();
+  const server0 = cpuOf(serverPid);
   const t0 = now();
   await pool(runs, BATCH_CONCURRENCY, () => side.once());
-  return { runs, ms: now() - t0 };
+  const ms = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return {
+    runs,
+    ms: round(ms, 1),
+    processCpuMs: round((cpu.user + cpu.system) / 1000, 0),
+    serverCpuMs: round(cpuOf(serverPid) - server0, 0),
+  };
 }
 
 /** Events and workflow tasks in one run's history. */
@@ -202,14 +233,16 @@ async function main(): Promise<void> {
     const lat = new Map<string, Summary>(sides.map((s) => [s.name, summarize(latency.get(s.name) ?? [])]));
 
     // Throughput: ABBA batches.
-    const batches = new Map<string, Array<{ runs: number; ms: number }>>(sides.map((s) => [s.name, []]));
+    const batches = new Map<string, Batch[]>(sides.map((s) => [s.name, []]));
     for (let r = 0; r < BATCH_ROUNDS; r++) {
-      for (const s of r % 2 === 0 ? sides : [...sides].reverse()) batches.get(s.name)?.push(await timedBatch(s, BATCH));
+      for (const s of r % 2 === 0 ? sides : [...sides].reverse()) {
+        batches.get(s.name)?.push(await timedBatch(s, BATCH, server.pid));
+      }
     }
-    const rate = (name: string): number => {
-      const b = batches.get(name) ?? [];
-      return round(b.reduce((s, x) => s + x.runs, 0) / (b.reduce((s, x) => s + x.ms, 0) / 1000), 1);
-    };
+    const sum = (name: string, key: keyof Batch): number => (batches.get(name) ?? []).reduce((t, x) => t + x[key], 0);
+    const rate = (name: string): number => round(sum(name, 'runs') / (sum(name, 'ms') / 1000), 1);
+    const cpuPerRun = (name: string, key: 'processCpuMs' | 'serverCpuMs'): number =>
+      round(sum(name, key) / sum(name, 'runs'), 2);
 
     const shape = new Map<string, { events: number; workflowTasks: number }>();
     for (const s of sides) shape.set(s.name, await historyShape(client, lastId.get(s.name) as string));
@@ -235,6 +268,22 @@ async function main(): Promise<void> {
           ['latency p95 (ms)', c.p95, b.p95, checks.latencyP95.ratio, '<= 1.1', verdict(checks.latencyP95.met)],
           ['latency mean (ms)', c.mean, b.mean, ratio(c.mean, b.mean), '', ''],
           ['throughput (runs/s)', cRate, bRate, checks.throughput.ratio, '>= 0.909', verdict(checks.throughput.met)],
+          [
+            'CPU / run, bench process (ms)',
+            cpuPerRun('Cascadence', 'processCpuMs'),
+            cpuPerRun('baseline', 'processCpuMs'),
+            ratio(cpuPerRun('Cascadence', 'processCpuMs'), cpuPerRun('baseline', 'processCpuMs')),
+            '',
+            '',
+          ],
+          [
+            'CPU / run, dev server (ms)',
+            cpuPerRun('Cascadence', 'serverCpuMs'),
+            cpuPerRun('baseline', 'serverCpuMs'),
+            ratio(cpuPerRun('Cascadence', 'serverCpuMs'), cpuPerRun('baseline', 'serverCpuMs')),
+            '',
+            '',
+          ],
           ['history events / run', cs.events, bs.events, ratio(cs.events, bs.events), '', ''],
           ['workflow tasks / run', cs.workflowTasks, bs.workflowTasks, ratio(cs.workflowTasks, bs.workflowTasks), '', ''],
         ],
@@ -255,8 +304,20 @@ async function main(): Promise<void> {
         warmupBatch: WARMUP_BATCH,
         worker: WORKER_SETTINGS,
       },
-      cascadence: { latencyMs: c, runsPerSec: cRate, batches: batches.get('Cascadence'), history: cs },
-      baseline: { latencyMs: b, runsPerSec: bRate, batches: batches.get('baseline'), history: bs },
+      cascadence: {
+        latencyMs: c,
+        runsPerSec: cRate,
+        cpuPerRunMs: { process: cpuPerRun('Cascadence', 'processCpuMs'), server: cpuPerRun('Cascadence', 'serverCpuMs') },
+        batches: batches.get('Cascadence'),
+        history: cs,
+      },
+      baseline: {
+        latencyMs: b,
+        runsPerSec: bRate,
+        cpuPerRunMs: { process: cpuPerRun('baseline', 'processCpuMs'), server: cpuPerRun('baseline', 'serverCpuMs') },
+        batches: batches.get('baseline'),
+        history: bs,
+      },
       targetRatio: TARGET_RATIO,
       checks,
       totalSeconds: round((now() - tStart) / 1000, 1),

@@ -23,7 +23,10 @@ const report = {
   precheck: (ctx) => (ctx.input?.sources?.length === 0 ? 'nothing to fetch' : true),
   plan: (ctx) => ({
     execution: 'parallel',
-    tasks: (ctx.input?.sources ?? ['alpha', 'beta', 'gamma']).map((source) => ({ task: 'fetch-source', input: { source } })),
+    tasks: (ctx.input?.sources ?? ['alpha', 'beta', 'gamma']).map((source) => ({
+      task: 'fetch-source',
+      input: { source },
+    })),
   }),
   async run(ctx) {
     await sleep(2000, ctx.signal); // time to try `task pause` / `task signal`

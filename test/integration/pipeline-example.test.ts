@@ -57,7 +57,7 @@ it('runs intake → research → plan → run → verify as activities and never
   }
 });
 
-it('publishes every audit record on the worker\'s event bus (workflow sinks), hashed ids only', async () => {
+it("publishes every audit record on the worker's event bus (workflow sinks), hashed ids only", async () => {
   const { MemoryTransport } = await import('../../src/events/bus');
   const { createWorker } = await import('../../src/worker/create-worker');
   const events = new MemoryTransport();

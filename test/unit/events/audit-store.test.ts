@@ -43,7 +43,15 @@ it('keeps every record of every run, readable per task and per run, with hashed 
 it('skips a torn last line (a crash mid-write), reads every complete record, and appends after it intact', async () => {
   const path = join(dir, `${randomUUID()}.jsonl`);
   const store = new JsonlAuditStore(path);
-  const rec = { task: 't', stage: 'run' as const, status: 'success' as const, run_id: 'r', user_hash: 'u', group_hash: 'g', time: 'x' };
+  const rec = {
+    task: 't',
+    stage: 'run' as const,
+    status: 'success' as const,
+    run_id: 'r',
+    user_hash: 'u',
+    group_hash: 'g',
+    time: 'x',
+  };
   store.append(rec);
   store.append({ ...rec, run_id: 'r2' });
   await store.close();
