@@ -5,10 +5,5 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "quickstart: installing dependencies (npm install, from the lock file)..."
-  npm install --no-audit --no-fund
-fi
-bash scripts/ensure-temporal.sh >/dev/null
-npm run --silent build
+bash scripts/prepare.sh
 exec node bin/run.js dev --run-example "$@"

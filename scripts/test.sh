@@ -5,13 +5,8 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "test: installing dependencies (npm install, from the lock file)..."
-  npm install --no-audit --no-fund
-fi
-bash scripts/ensure-temporal.sh >/dev/null
-echo "test: building, type-checking and linting..."
-npm run --silent build
+bash scripts/prepare.sh
+echo "test: type-checking and linting..."
 npx tsc --noEmit
 npx eslint .
 npx jest "$@"

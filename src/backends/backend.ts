@@ -44,20 +44,24 @@ export interface RunSelector {
   groupId?: string;
 }
 
-/** Operations a backend may support. */
-export type Operation =
-  | 'list'
-  | 'run'
-  | 'start'
-  | 'pause'
-  | 'resume'
-  | 'status'
-  | 'cancel'
-  | 'signal'
-  | 'audit'
-  | 'disable'
-  | 'enable'
-  | 'history';
+/** Every operation a backend may support. */
+export const OPERATIONS = [
+  'list',
+  'run',
+  'start',
+  'pause',
+  'resume',
+  'status',
+  'cancel',
+  'signal',
+  'audit',
+  'disable',
+  'enable',
+  'history',
+] as const;
+
+/** An operation a backend may support. */
+export type Operation = (typeof OPERATIONS)[number];
 
 /** One way of running tasks: on Temporal, in process, ... */
 export interface Backend {

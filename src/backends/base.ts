@@ -25,6 +25,7 @@ import {
   assertKnown,
   assertRunnable,
   listTasks,
+  OPERATIONS,
   setTaskFlag,
   toPipelineRequest,
   unsupported,
@@ -153,19 +154,8 @@ interface LiveRun {
 /** The base backend. */
 export class BaseBackend implements Backend {
   readonly name = 'base';
-  readonly supports: ReadonlySet<Operation> = new Set<Operation>([
-    'list',
-    'run',
-    'start',
-    'pause',
-    'resume',
-    'status',
-    'cancel',
-    'signal',
-    'audit',
-    'disable',
-    'enable',
-  ]);
+  /** Everything but `history`: runs live in this process, not in a server's history. */
+  readonly supports: ReadonlySet<Operation> = new Set<Operation>(OPERATIONS.filter((op) => op !== 'history'));
   private readonly runner: StageRunner;
   private readonly store: AuditStore;
   private readonly record: (record: AuditRecord) => void;

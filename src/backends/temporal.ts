@@ -25,6 +25,7 @@ import {
   assertKnown,
   assertRunnable,
   listTasks,
+  OPERATIONS,
   setTaskFlag,
   toPipelineRequest,
   type Backend,
@@ -94,20 +95,7 @@ const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms
 /** The temporal backend. */
 export class TemporalBackend implements Backend {
   readonly name = 'temporal';
-  readonly supports: ReadonlySet<Operation> = new Set<Operation>([
-    'list',
-    'run',
-    'start',
-    'pause',
-    'resume',
-    'status',
-    'cancel',
-    'signal',
-    'audit',
-    'disable',
-    'enable',
-    'history',
-  ]);
+  readonly supports: ReadonlySet<Operation> = new Set<Operation>(OPERATIONS);
 
   private constructor(
     readonly client: Client,

@@ -5,7 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { isCascadenceError } from '../../src/core/errors';
 import { hashId } from '../../src/events/hash';
-import { entries, gates, overlap } from '../helpers/tasks';
+import { FIVE_STAGE_AUDIT, entries, gates, overlap } from '../helpers/tasks';
 import { HASH_SECRET, type RunHandle, type Runtime } from './runtimes';
 
 /** Waits (without asserting on time) until `check` returns a truthy value. */
@@ -59,18 +59,7 @@ export function pipelineConformance(makeRuntime: () => Promise<Runtime>): void {
         context: [],
       });
       const audit = await run.audit();
-      expect(audit.map((r) => `${r.stage}:${r.status}`)).toEqual([
-        'intake:started',
-        'intake:success',
-        'research:started',
-        'research:success',
-        'plan:started',
-        'plan:success',
-        'run:started',
-        'run:success',
-        'verify:started',
-        'verify:success',
-      ]);
+      expect(audit.map((r) => `${r.stage}:${r.status}`)).toEqual(FIVE_STAGE_AUDIT);
       expect(audit.find((r) => r.stage === 'intake' && r.status === 'success')?.output).toBe('"I"');
       const status = await run.status();
       expect(status.state).toBe('completed');

@@ -288,3 +288,9 @@ export function createTestRegistry(): TaskRegistry {
 export function entries(key: string): JournalEntry[] {
   return journal.filter((e) => e.key === key);
 }
+
+/** The audit trail (stage:status) of a successful run of a task with all five stages. */
+export const FIVE_STAGE_AUDIT = ['intake', 'research', 'plan', 'run', 'verify'].flatMap((stage) => [
+  `${stage}:started`,
+  `${stage}:success`,
+]);

@@ -9,6 +9,7 @@ import { TemporalBackend } from '../../src/backends/temporal';
 import { TaskStateStore } from '../../src/backends/task-state';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { hashId } from '../../src/events/hash';
+import { FIVE_STAGE_AUDIT } from '../helpers/tasks';
 import { connect, serverAddress, uniqueQueue, withWorker, type TestConnections } from '../helpers/temporal';
 
 let conns: TestConnections;
@@ -76,18 +77,7 @@ it("publishes every audit record on the worker's event bus (workflow sinks), has
   try {
     const { runId } = await worker.runUntil(() => backend.run({ task: 'example', userId: rawUser, groupId: 'g' }));
     const records = events.events.map((e) => e.record).filter((r) => r.run_id === runId);
-    expect(records.map((r) => `${r.stage}:${r.status}`)).toEqual([
-      'intake:started',
-      'intake:success',
-      'research:started',
-      'research:success',
-      'plan:started',
-      'plan:success',
-      'run:started',
-      'run:success',
-      'verify:started',
-      'verify:success',
-    ]);
+    expect(records.map((r) => `${r.stage}:${r.status}`)).toEqual(FIVE_STAGE_AUDIT);
     expect(JSON.stringify(records)).not.toContain(rawUser);
     expect(records[0]?.user_hash).toBe(hashId(rawUser, ''));
   } finally {

@@ -1,0 +1,21 @@
+/**
+ * `task disable` and `task enable` share their argument and output.
+ */
+import { Args } from '@oclif/core';
+import { BaseCommand } from './base-command';
+
+/** Base of `task disable` and `task enable`: sets the task's disabled flag (no server needed). */
+export abstract class TaskFlagCommand extends BaseCommand<typeof TaskFlagCommand> {
+  static override args = { name: Args.string({ description: 'Registered task name.', required: true }) };
+
+  protected abstract readonly disabled: boolean;
+
+  async run(): Promise<void> {
+    // oclif spreads the options object, which drops inherited statics: name them explicitly.
+    const { args } = await this.parse({ args: TaskFlagCommand.args, baseFlags: TaskFlagCommand.baseFlags });
+    const { setTaskFlag } = await import('../backends/backend');
+    await setTaskFlag(await this.catalogue(), args.name, { disabled: this.disabled });
+    if (this.flags.json) return this.printJson({ task: args.name, enabled: !this.disabled });
+    this.log(`${args.name} ${this.disabled ? 'disabled' : 'enabled'}`);
+  }
+}
