@@ -77,7 +77,14 @@ const WORKER_SETTINGS = { shutdownGraceTime: '2s', maxConcurrentActivityTaskExec
 
 /** Bundler output goes nowhere; errors still reach stderr. */
 const noop = (): void => undefined;
-const quietLogger = { trace: noop, debug: noop, info: noop, warn: noop, error: (m: string) => console.error(m), log: noop };
+const quietLogger = {
+  trace: noop,
+  debug: noop,
+  info: noop,
+  warn: noop,
+  error: (m: string) => console.error(m),
+  log: noop,
+};
 
 /** One side of the comparison: how to run one workflow to completion and find its id. */
 interface Side {
@@ -171,7 +178,8 @@ async function main(): Promise<void> {
     ]);
     const bundleMs = now() - tBundle;
     workers.push(cWorker, bWorker);
-    for (const w of workers) running.push(w.run().catch((err: unknown) => console.error(`worker failed: ${String(err)}`)));
+    for (const w of workers)
+      running.push(w.run().catch((err: unknown) => console.error(`worker failed: ${String(err)}`)));
 
     backend = await TemporalBackend.connect({
       address: server.address,
@@ -210,10 +218,16 @@ async function main(): Promise<void> {
     };
     const sides = [cascadence, baseline];
     say(
-      `dev server dynamic config: ${DEFAULT_CONFIG ? 'defaults (BENCH_TEMPORAL_DEFAULT_CONFIG=1)' : Object.entries(DYNAMIC_CONFIG).map(([k, v]) => `${k}=${v}`).join(', ')}`,
+      `pipeline-temporal: dev server ${server.address} (started in ${round((tBundle - tStart) / 1000, 1)} s), bundles + workers ready in ${round(bundleMs / 1000, 1)} s`,
     );
     say(
-      `pipeline-temporal: dev server ${server.address} (started in ${round((tBundle - tStart) / 1000, 1)} s), bundles + workers ready in ${round(bundleMs / 1000, 1)} s`,
+      `dev server dynamic config: ${
+        DEFAULT_CONFIG
+          ? 'defaults (BENCH_TEMPORAL_DEFAULT_CONFIG=1)'
+          : Object.entries(DYNAMIC_CONFIG)
+              .map(([k, v]) => `${k}=${v}`)
+              .join(', ')
+      }`,
     );
 
     // Warm-up: sequential runs, then one concurrent batch, each side.
@@ -285,7 +299,14 @@ async function main(): Promise<void> {
             '',
           ],
           ['history events / run', cs.events, bs.events, ratio(cs.events, bs.events), '', ''],
-          ['workflow tasks / run', cs.workflowTasks, bs.workflowTasks, ratio(cs.workflowTasks, bs.workflowTasks), '', ''],
+          [
+            'workflow tasks / run',
+            cs.workflowTasks,
+            bs.workflowTasks,
+            ratio(cs.workflowTasks, bs.workflowTasks),
+            '',
+            '',
+          ],
         ],
       ),
     );
@@ -293,7 +314,7 @@ async function main(): Promise<void> {
       'target: Cascadence within 10% of the baseline (information, not an assertion). Cascadence per run also: memo + 3 search attributes at start, one describeTask local activity, ~10 audit sink calls, status/audit query handlers.',
     );
 
-    const path = writeResults('pipeline-temporal', {
+    const path = await writeResults('pipeline-temporal', {
       settings: {
         devServerDynamicConfig: DEFAULT_CONFIG ? 'defaults' : DYNAMIC_CONFIG,
         latencyRuns: LATENCY_RUNS,
@@ -307,7 +328,10 @@ async function main(): Promise<void> {
       cascadence: {
         latencyMs: c,
         runsPerSec: cRate,
-        cpuPerRunMs: { process: cpuPerRun('Cascadence', 'processCpuMs'), server: cpuPerRun('Cascadence', 'serverCpuMs') },
+        cpuPerRunMs: {
+          process: cpuPerRun('Cascadence', 'processCpuMs'),
+          server: cpuPerRun('Cascadence', 'serverCpuMs'),
+        },
         batches: batches.get('Cascadence'),
         history: cs,
       },

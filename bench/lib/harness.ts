@@ -140,12 +140,18 @@ export function environment(): Record<string, unknown> {
 /** Directory of the committed results. */
 export const RESULTS_DIR = join(__dirname, '..', 'results');
 
-/** Writes `bench/results/<name>.json` (via a temporary file, so a killed run leaves the old one intact). */
-export function writeResults(name: string, data: Record<string, unknown>): string {
+/**
+ * Writes `bench/results/<name>.json`, formatted by the project's Prettier settings (so the
+ * committed files pass `prettier --check`), via a temporary file so a killed run leaves the old one intact.
+ */
+export async function writeResults(name: string, data: Record<string, unknown>): Promise<string> {
   mkdirSync(RESULTS_DIR, { recursive: true });
   const path = join(RESULTS_DIR, `${name}.json`);
   const tmp = `${path}.tmp`;
-  writeFileSync(tmp, `${JSON.stringify({ benchmark: name, environment: environment(), ...data }, null, 2)}\n`);
+  const prettier = await import('prettier');
+  const options = (await prettier.resolveConfig(path)) ?? {};
+  const text = JSON.stringify({ benchmark: name, environment: environment(), ...data }, null, 2);
+  writeFileSync(tmp, await prettier.format(text, { ...options, parser: 'json' }));
   renameSync(tmp, path);
   return path;
 }

@@ -37,6 +37,54 @@ export interface TaskInfo {
 /** What `pause`/`resume` acted on: one run, or the task itself (new runs refused until resumed). */
 export type PauseTarget = { target: 'run'; runId: string; changed: boolean } | { target: 'task'; changed: boolean };
 
+/** Overlap policies of a schedule: what happens when a run is due while the previous one still runs. */
+export const OVERLAP_POLICIES = [
+  'skip',
+  'buffer-one',
+  'buffer-all',
+  'cancel-other',
+  'terminate-other',
+  'allow-all',
+] as const;
+export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
+
+/** A schedule as a caller asks for it. Raw ids: hashed before they go anywhere. */
+export interface ScheduleRequest {
+  task: string;
+  cron: string;
+  /** Raw user id (hashed here), or `userHash` when only the hash is known (an exported file). */
+  userId?: string;
+  groupId?: string;
+  userHash?: string;
+  groupHash?: string;
+  timezone?: string;
+  overlap?: OverlapPolicy;
+  /** How late a missed run may still start after an outage, e.g. `10m`. */
+  catchupWindow?: string;
+  /** Free text kept with the schedule (the original's `recurrence` goes here too). */
+  note?: string;
+  /** Task input for every run. */
+  input?: unknown;
+  /** Create (or leave) the schedule paused; unset keeps an existing schedule's state. */
+  paused?: boolean;
+}
+
+/** A schedule as `task schedules` shows it. */
+export interface ScheduleInfo {
+  name: string;
+  cron: string;
+  timezone: string;
+  paused: boolean;
+  note?: string;
+  overlap: OverlapPolicy;
+  /** ISO times of the next three runs. */
+  nextRuns: string[];
+  lastRun?: { runId: string; startedAt: string; status: string };
+  userHash: string;
+  groupHash: string;
+  catchupWindow?: string;
+}
+
 /** Which run of a task an operation is about: a run id, or the latest running run (of a group). */
 export interface RunSelector {
   runId?: string;
@@ -58,6 +106,7 @@ export const OPERATIONS = [
   'disable',
   'enable',
   'history',
+  'schedule',
 ] as const;
 
 /** An operation a backend may support. */
@@ -84,6 +133,14 @@ export interface Backend {
   audit(task: string, runId?: string): Promise<AuditRecord[]>;
   disable(task: string): Promise<void>;
   enable(task: string): Promise<void>;
+  /** Creates or updates the task's schedule. */
+  schedule(request: ScheduleRequest): Promise<ScheduleInfo>;
+  /** Deletes the task's schedule. @throws CascadenceError UNKNOWN_SCHEDULE. */
+  unschedule(task: string): Promise<void>;
+  /** Every Cascadence schedule. */
+  schedules(): Promise<ScheduleInfo[]>;
+  /** Pauses, resumes or fires now the task's schedule. @throws CascadenceError UNKNOWN_SCHEDULE. */
+  scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void>;
   close(): Promise<void>;
 }
 

@@ -154,8 +154,10 @@ interface LiveRun {
 /** The base backend. */
 export class BaseBackend implements Backend {
   readonly name = 'base';
-  /** Everything but `history`: runs live in this process, not in a server's history. */
-  readonly supports: ReadonlySet<Operation> = new Set<Operation>(OPERATIONS.filter((op) => op !== 'history'));
+  /** Everything but `history` and `schedule`: runs live in this process, not in a server. */
+  readonly supports: ReadonlySet<Operation> = new Set<Operation>(
+    OPERATIONS.filter((op) => op !== 'history' && op !== 'schedule'),
+  );
   private readonly runner: StageRunner;
   private readonly store: AuditStore;
   private readonly record: (record: AuditRecord) => void;
@@ -278,9 +280,21 @@ export class BaseBackend implements Backend {
     await setTaskFlag(this.options, task, { disabled: false });
   }
 
-  /** Operations the base backend cannot do. */
-  history(): never {
-    throw unsupported(this.name, 'history');
+  /** Schedules need a scheduler: the temporal backend (Temporal Schedules). */
+  async schedule(): Promise<never> {
+    throw unsupported(this.name, 'schedule');
+  }
+
+  async unschedule(): Promise<never> {
+    throw unsupported(this.name, 'schedule');
+  }
+
+  async schedules(): Promise<never> {
+    throw unsupported(this.name, 'schedule');
+  }
+
+  async scheduleAction(): Promise<never> {
+    throw unsupported(this.name, 'schedule');
   }
 
   async close(): Promise<void> {

@@ -37,6 +37,7 @@ export async function createBackend(config: CascadenceConfig, registry: TaskRegi
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     hashSecret: config.hashSecret,
+    timezone: config.timezone,
     registry,
     state,
   });

@@ -12,7 +12,7 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { CascadenceError, isCascadenceError, type ErrorCode } from '../core/errors';
-import { pipelineWorkflowId } from '../core/ids';
+import { pipelineWorkflowId, scheduleId } from '../core/ids';
 import {
   rootMessage,
   validateContextPayload,
@@ -34,6 +34,8 @@ import {
   type RunOutcome,
   type RunRequest,
   type RunSelector,
+  type ScheduleInfo,
+  type ScheduleRequest,
   type TaskCatalogue,
   type TaskInfo,
 } from './backend';
@@ -49,6 +51,8 @@ export interface TemporalBackendOptions extends TaskCatalogue {
   namespace: string;
   taskQueue: string;
   hashSecret: string;
+  /** Default timezone of schedules (default UTC). */
+  timezone?: string;
 }
 
 /**
@@ -305,6 +309,39 @@ export class TemporalBackend implements Backend {
 
   async enable(task: string): Promise<void> {
     await setTaskFlag(this.options, task, { disabled: false });
+  }
+
+  async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
+    assertKnown(this.options, request.task);
+    const schedules = await import('./temporal-schedules');
+    const valid = schedules.validateScheduleRequest(request, this.options.timezone ?? 'UTC');
+    await schedules.upsertSchedule(this.client, this.options.taskQueue, this.options.hashSecret, valid);
+    return schedules.toScheduleInfo(
+      this.client,
+      request.task,
+      await schedules.describeSchedule(this.client, request.task),
+    );
+  }
+
+  async unschedule(task: string): Promise<void> {
+    const { describeSchedule } = await import('./temporal-schedules');
+    await describeSchedule(this.client, task);
+    await this.client.schedule.getHandle(scheduleId(task)).delete();
+  }
+
+  async schedules(): Promise<ScheduleInfo[]> {
+    const { listSchedules } = await import('./temporal-schedules');
+    return listSchedules(this.client);
+  }
+
+  async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
+    const { describeSchedule } = await import('./temporal-schedules');
+    // Pausing replaces the schedule's note; keep the user's note rather than a status message.
+    const { note } = (await describeSchedule(this.client, task)).state;
+    const handle = this.client.schedule.getHandle(scheduleId(task));
+    if (action === 'pause') await handle.pause(note ?? '');
+    else if (action === 'resume') await handle.unpause(note ?? '');
+    else await handle.trigger();
   }
 
   async close(): Promise<void> {

@@ -133,7 +133,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       message = oneLine(message);
       hint = `see \`task ${this.id?.replace(/:/g, ' ') ?? ''} --help\``;
     }
-    process.stderr.write(`error: ${message}${hint ? ` (${hint})` : ''}\n`);
+    // One line per problem (a file check may find several); the hint goes on the last.
+    const lines = message.split('\n');
+    lines[lines.length - 1] += hint ? ` (${hint})` : '';
+    process.stderr.write(lines.map((l) => `error: ${l}\n`).join(''));
     if (debug && err.stack) process.stderr.write(`${err.stack}\n`);
     return this.exit(code);
   }

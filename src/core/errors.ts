@@ -19,6 +19,7 @@ export const ERROR_CODES = {
   PLAN_DEPTH_EXCEEDED: 'PLAN_DEPTH_EXCEEDED',
   CONTEXT_REJECTED: 'CONTEXT_REJECTED',
   UNKNOWN_RUN: 'UNKNOWN_RUN',
+  UNKNOWN_SCHEDULE: 'UNKNOWN_SCHEDULE',
   RUN_FINISHED: 'RUN_FINISHED',
   /** Configuration problems: exit 3. */
   CONFIG: 'CONFIG',
@@ -90,6 +91,7 @@ export function exitCodeFor(code: ErrorCode | string | undefined): number {
     case 'PLAN_DEPTH_EXCEEDED':
     case 'CONTEXT_REJECTED':
     case 'UNKNOWN_RUN':
+    case 'UNKNOWN_SCHEDULE':
     case 'RUN_FINISHED':
       return EXIT_CODES.USAGE;
     case 'CONFIG':

@@ -13,6 +13,8 @@ import {
   proxyLocalActivities,
   proxySinks,
   setHandler,
+  upsertSearchAttributes,
+  workflowInfo,
   TemporalFailure,
   condition,
   type ActivityOptions,
@@ -32,7 +34,7 @@ import {
   type TaskDescription,
 } from '../core';
 import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery, type AuditSinks } from './messages';
-import { pipelineSearchAttributes } from './search-attributes';
+import { RUN_ID_KEY, pipelineSearchAttributes } from './search-attributes';
 
 const { describeTask } = proxyLocalActivities<StageActivities>({ startToCloseTimeout: '10s' });
 const { audit } = proxySinks<AuditSinks>();
@@ -71,6 +73,20 @@ function toWorkflowFailure(err: unknown): unknown {
     });
   }
   return ApplicationFailure.create({ type: 'INTERNAL', message: String(err), nonRetryable: true });
+}
+
+/**
+ * A run started by a Temporal Schedule carries no run id (the schedule's arguments are the same
+ * for every run): it takes its run id from the workflow id Temporal gave it, and records it as
+ * a search attribute so `task status RUN_ID` finds it.
+ */
+function scheduledRun(request: PipelineRequest): PipelineRequest {
+  if (request.runId) return request;
+  const workflowId = workflowInfo().workflowId;
+  const prefix = `${request.task}-`;
+  const runId = workflowId.startsWith(prefix) ? workflowId.slice(prefix.length) : workflowId;
+  upsertSearchAttributes([{ key: RUN_ID_KEY, value: runId }]);
+  return { ...request, runId, workflowId };
 }
 
 /** Runs `request.task` as a pipeline; returns the pipeline result (verify's, else run's). */
@@ -130,7 +146,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     isCancellation,
   };
 
-  const run = new PipelineRun(request, ports);
+  const run = new PipelineRun(scheduledRun(request), ports);
   setHandler(statusQuery, () => run.snapshot());
   setHandler(auditQuery, () => run.audit);
   setHandler(pauseSignal, () => void run.pause());

@@ -10,12 +10,19 @@ import Disable from './disable';
 import Enable from './enable';
 import History from './history';
 import List from './list';
+import LoadSchedules from './load-schedules';
 import Pause from './pause';
 import Replay from './replay';
 import Resume from './resume';
 import Run from './run';
+import Schedule from './schedule';
+import PauseSchedule from './schedule/pause';
+import ResumeSchedule from './schedule/resume';
+import TriggerSchedule from './schedule/trigger';
+import Schedules from './schedules';
 import Signal from './signal';
 import Status from './status';
+import Unschedule from './unschedule';
 import Worker from './worker';
 
 export const COMMANDS = {
@@ -26,11 +33,18 @@ export const COMMANDS = {
   enable: Enable,
   history: History,
   list: List,
+  'load-schedules': LoadSchedules,
   pause: Pause,
   replay: Replay,
   resume: Resume,
   run: Run,
+  schedule: Schedule,
+  'schedule:pause': PauseSchedule,
+  'schedule:resume': ResumeSchedule,
+  'schedule:trigger': TriggerSchedule,
+  schedules: Schedules,
   signal: Signal,
   status: Status,
+  unschedule: Unschedule,
   worker: Worker,
 };

@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
-import { CascadenceError } from '../../core/errors';
+import { parseInput } from '../input';
 
 export default class Run extends BaseCommand<typeof Run> {
   static override summary = 'Run a task as a pipeline and wait for its result.';
@@ -43,15 +43,5 @@ export default class Run extends BaseCommand<typeof Run> {
       this.log(`run-id\t${outcome.runId}`);
       this.log(`result\t${JSON.stringify(outcome.result ?? null)}`);
     });
-  }
-}
-
-/** Parses `--input` JSON. @throws CascadenceError USAGE with the parser's complaint. */
-function parseInput(text: string | undefined): unknown {
-  if (text === undefined) return undefined;
-  try {
-    return JSON.parse(text) as unknown;
-  } catch (err) {
-    throw new CascadenceError('USAGE', `--input is not valid JSON: ${(err as Error).message}`);
   }
 }

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The benchmarks (bench/README.md): installs what is missing (node_modules, the Temporal CLI),
+# builds, then runs each benchmark in its own Node process. Each prints tables and writes
+# bench/results/<name>.json. Targets are printed as information; nothing here fails on time.
+#   npm run bench                       # all of them
+#   npm run bench -- pipeline-base      # only the named ones (pipeline-temporal, pipeline-base, cli-startup)
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+ALL=(pipeline-temporal pipeline-base cli-startup)
+if [ "$#" -gt 0 ]; then SELECTED=("$@"); else SELECTED=("${ALL[@]}"); fi
+for name in "${SELECTED[@]}"; do
+  if [ ! -f "bench/$name.ts" ]; then
+    echo "bench: no benchmark named $name (have: ${ALL[*]})" >&2
+    exit 2
+  fi
+done
+
+# node_modules (npm install when missing or stale), the Temporal CLI, then the build.
+bash scripts/prepare.sh
+
+started=$SECONDS
+for name in "${SELECTED[@]}"; do
+  echo
+  echo "=== $name ==="
+  t0=$SECONDS
+  node -r ts-node/register/transpile-only "bench/$name.ts"
+  echo "($name took $((SECONDS - t0)) s)"
+done
+echo
+echo "bench: done in $((SECONDS - started)) s; results in bench/results/"

@@ -1,0 +1,181 @@
+/**
+ * Temporal Schedules for the `temporal` backend: one schedule `cascadence-<task>` per task, whose
+ * action starts the task's pipeline workflow. The schedule outlives workers and servers restarts
+ * (it lives in Temporal); its runs are ordinary pipeline runs (`task audit`, `task status`).
+ */
+import {
+  ScheduleNotFoundError,
+  ScheduleOverlapPolicy,
+  type Client,
+  type ScheduleDescription,
+  type ScheduleOptionsStartWorkflowAction,
+  type Workflow,
+} from '@temporalio/client';
+import { CascadenceError } from '../core/errors';
+import { pipelineWorkflowId, scheduleId } from '../core/ids';
+import type { PipelineRequest } from '../core';
+import { hashId } from '../events/hash';
+import { nextRuns, validateCron, validateTimezone } from '../schedules/cron';
+import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from './backend';
+
+/** What the schedule remembers about itself (in its action's memo; the schedule memo cannot be updated). */
+interface ScheduleMemo {
+  task: string;
+  cron: string;
+  timezone: string;
+}
+
+const TO_TEMPORAL: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
+  skip: ScheduleOverlapPolicy.SKIP,
+  'buffer-one': ScheduleOverlapPolicy.BUFFER_ONE,
+  'buffer-all': ScheduleOverlapPolicy.BUFFER_ALL,
+  'cancel-other': ScheduleOverlapPolicy.CANCEL_OTHER,
+  'terminate-other': ScheduleOverlapPolicy.TERMINATE_OTHER,
+  'allow-all': ScheduleOverlapPolicy.ALLOW_ALL,
+};
+
+function fromTemporal(policy: string | undefined): OverlapPolicy {
+  return (OVERLAP_POLICIES.find((p) => TO_TEMPORAL[p] === policy) ?? 'skip') as OverlapPolicy;
+}
+
+/** Validates a schedule request. @throws CascadenceError VALIDATION or USAGE. */
+export function validateScheduleRequest(
+  request: ScheduleRequest,
+  defaultTimezone: string,
+): ScheduleRequest & { timezone: string } {
+  if (!request.userId && !request.userHash)
+    throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
+  if (!request.groupId && !request.groupHash)
+    throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
+  const timezone = validateTimezone(request.timezone ?? defaultTimezone);
+  const cron = validateCron(request.cron, timezone);
+  if (request.overlap && !OVERLAP_POLICIES.includes(request.overlap)) {
+    throw new CascadenceError('VALIDATION', `invalid overlap policy ${JSON.stringify(request.overlap)}`, {
+      hint: `use one of ${OVERLAP_POLICIES.join(', ')}`,
+    });
+  }
+  return { ...request, cron, timezone };
+}
+
+/** Creates or updates the schedule of `request.task`. */
+export async function upsertSchedule(
+  client: Client,
+  taskQueue: string,
+  hashSecret: string,
+  request: ScheduleRequest & { timezone: string },
+): Promise<void> {
+  const { pipelineWorkflow } = await import('../workflows/pipeline');
+  const { pipelineSearchAttributes } = await import('../workflows/search-attributes');
+  // An empty run id: each scheduled run takes its own from the workflow id Temporal gives it.
+  const args: PipelineRequest = {
+    task: request.task,
+    runId: '',
+    userHash: request.userHash ?? hashId(request.userId ?? '', hashSecret),
+    groupHash: request.groupHash ?? hashId(request.groupId ?? '', hashSecret),
+    ...(request.input === undefined ? {} : { input: request.input }),
+  };
+  const memo: ScheduleMemo = { task: request.task, cron: request.cron, timezone: request.timezone };
+  const action: ScheduleOptionsStartWorkflowAction<Workflow> = {
+    type: 'startWorkflow',
+    workflowType: pipelineWorkflow,
+    workflowId: pipelineWorkflowId(request.task, 'scheduled'),
+    taskQueue,
+    args: [args],
+    memo: { ...memo },
+    typedSearchAttributes: pipelineSearchAttributes(request.task, args.groupHash, 'scheduled'),
+  };
+  const spec = { cronExpressions: [request.cron], timezone: request.timezone };
+  const policies = {
+    overlap: TO_TEMPORAL[request.overlap ?? 'skip'],
+    ...(request.catchupWindow ? { catchupWindow: request.catchupWindow as `${number}m` } : {}),
+  };
+  const id = scheduleId(request.task);
+  const handle = client.schedule.getHandle(id);
+  try {
+    await handle.update((previous) => ({
+      ...previous,
+      spec,
+      action,
+      policies: { ...previous.policies, ...policies },
+      state: {
+        ...previous.state,
+        ...(request.note === undefined ? {} : { note: request.note }),
+        ...(request.paused === undefined ? {} : { paused: request.paused }),
+      },
+    }));
+  } catch (err) {
+    if (!(err instanceof ScheduleNotFoundError)) throw err;
+    await client.schedule.create({
+      scheduleId: id,
+      spec,
+      action,
+      policies,
+      state: {
+        ...(request.note === undefined ? {} : { note: request.note }),
+        ...(request.paused === undefined ? {} : { paused: request.paused }),
+      },
+    });
+  }
+}
+
+/** The schedule info of a described schedule. */
+export async function toScheduleInfo(client: Client, name: string, desc: ScheduleDescription): Promise<ScheduleInfo> {
+  const memo = (desc.action.memo ?? {}) as Partial<ScheduleMemo>;
+  const timezone = memo.timezone ?? desc.spec.timezone ?? 'UTC';
+  const last = desc.info.recentActions.at(-1);
+  let lastRun: ScheduleInfo['lastRun'];
+  if (last && 'workflow' in last.action) {
+    const wf = last.action.workflow;
+    let status = 'unknown';
+    try {
+      status = (
+        await client.workflow.getHandle(wf.workflowId, wf.firstExecutionRunId).describe()
+      ).status.name.toLowerCase();
+    } catch {
+      // The run may have aged out of retention; the schedule still reports it.
+    }
+    lastRun = { runId: wf.workflowId.slice(name.length + 1), startedAt: last.takenAt.toISOString(), status };
+  }
+  const cron = memo.cron ?? '';
+  const args = (desc.action.args?.[0] ?? {}) as Partial<PipelineRequest>;
+  return {
+    userHash: args.userHash ?? '',
+    groupHash: args.groupHash ?? '',
+    ...(desc.policies.catchupWindow ? { catchupWindow: `${Math.round(desc.policies.catchupWindow / 1000)}s` } : {}),
+    name,
+    cron,
+    timezone,
+    paused: desc.state.paused,
+    ...(desc.state.note ? { note: desc.state.note } : {}),
+    overlap: fromTemporal(desc.policies.overlap),
+    nextRuns: (desc.info.nextActionTimes.length > 0
+      ? desc.info.nextActionTimes.slice(0, 3)
+      : cron
+        ? nextRuns(cron, timezone)
+        : []
+    ).map((d) => d.toISOString()),
+    ...(lastRun ? { lastRun } : {}),
+  };
+}
+
+/** Describes the schedule of `task`. @throws CascadenceError UNKNOWN_SCHEDULE. */
+export async function describeSchedule(client: Client, task: string): Promise<ScheduleDescription> {
+  try {
+    return await client.schedule.getHandle(scheduleId(task)).describe();
+  } catch (err) {
+    if (err instanceof ScheduleNotFoundError) {
+      throw new CascadenceError('UNKNOWN_SCHEDULE', `task ${task} has no schedule`, { hint: 'see `task schedules`' });
+    }
+    throw err;
+  }
+}
+
+/** Every Cascadence schedule (ids `cascadence-<task>`), sorted by task name. */
+export async function listSchedules(client: Client): Promise<ScheduleInfo[]> {
+  const prefix = scheduleId('');
+  const names: string[] = [];
+  for await (const s of client.schedule.list())
+    if (s.scheduleId.startsWith(prefix)) names.push(s.scheduleId.slice(prefix.length));
+  names.sort();
+  return Promise.all(names.map(async (name) => toScheduleInfo(client, name, await describeSchedule(client, name))));
+}

@@ -1,0 +1,15 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../base-command';
+
+export default class Unschedule extends BaseCommand<typeof Unschedule> {
+  static override summary = "Delete a task's schedule.";
+  static override examples = ['<%= config.bin %> unschedule example'];
+  static override args = { name: Args.string({ description: 'Task whose schedule to delete.', required: true }) };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(Unschedule);
+    await this.withBackend((b) => b.unschedule(args.name));
+    if (this.flags.json) return this.printJson({ task: args.name, scheduled: false });
+    this.log(`${args.name} unscheduled`);
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The schedules file (`schedules.yml`): task name → a cron string, or a mapping with `expr`,
+ * `user_id`/`group_id` (raw, hashed on load) or `user_hash`/`group_hash` (as exported),
+ * `timezone`, `recurrence` (kept as the schedule's note), `overlap`. The whole file is
+ * validated before anything is registered; every problem names the entry and its YAML line.
+ */
+import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { CascadenceError } from '../core/errors';
+import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from '../backends/backend';
+import { validateCron, validateTimezone } from './cron';
+
+const KEYS = [
+  'expr',
+  'user_id',
+  'group_id',
+  'user_hash',
+  'group_hash',
+  'timezone',
+  'recurrence',
+  'overlap',
+  'note',
+  'paused',
+];
+
+/** Options for reading a schedules file. */
+export interface ParseOptions {
+  /** Task names that exist; entries for others are errors. */
+  knownTasks: readonly string[];
+  /** Timezone of entries without one. */
+  defaultTimezone: string;
+  /** Ids for entries that give none (e.g. from `--user-id`/`--group-id`). */
+  defaults?: { userId?: string; groupId?: string };
+}
+
+/**
+ * Parses and validates a schedules file's text. Returns the schedule requests, in file order.
+ * @throws CascadenceError VALIDATION listing every problem (`<file>:<line>: <entry>: <problem>`), one per line.
+ */
+export function parseSchedulesFile(text: string, file: string, options: ParseOptions): ScheduleRequest[] {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const lineOf = (node: Node | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
+  if (doc.errors.length > 0) {
+    const e = doc.errors[0];
+    const pos = e?.linePos?.[0];
+    throw new CascadenceError(
+      'VALIDATION',
+      `${file}:${pos ? `${pos.line}:${pos.col}` : '1'}: not valid YAML: ${e?.message.split('\n')[0] ?? 'parse error'}`,
+    );
+  }
+  if (doc.contents === null) return [];
+  if (!isMap(doc.contents)) {
+    throw new CascadenceError('VALIDATION', `${file}:1: expected a mapping of task name to cron or settings`);
+  }
+  const problems: string[] = [];
+  const requests: ScheduleRequest[] = [];
+  for (const pair of doc.contents.items) {
+    const keyNode = pair.key as Node;
+    const name = isScalar(keyNode) ? String(keyNode.value) : '';
+    const at = `${file}:${lineOf(keyNode)}: ${name || '(entry)'}`;
+    const problem = (line: number, what: string): void => void problems.push(`${file}:${line}: ${name}: ${what}`);
+    if (!options.knownTasks.includes(name)) {
+      problems.push(`${at}: unknown task (known tasks: ${options.knownTasks.join(', ') || 'none'})`);
+      continue;
+    }
+    const value = pair.value as Node | null;
+    const raw: Record<string, unknown> = {};
+    const lines: Record<string, number> = {};
+    if (isScalar(value) && typeof value.value === 'string') raw.expr = value.value;
+    else if (isMap(value)) {
+      for (const item of value.items) {
+        const k = isScalar(item.key) ? String(item.key.value) : '';
+        lines[k] = lineOf(item.key as Node);
+        raw[k] = isScalar(item.value) ? item.value.value : (item.value as Node | null)?.toJSON?.();
+        if (!KEYS.includes(k)) {
+          problem(
+            lines[k] ?? lineOf(value),
+            k === 'calendar_event'
+              ? 'calendar_event schedules are not supported yet'
+              : `unknown key ${JSON.stringify(k)} (known: ${KEYS.join(', ')})`,
+          );
+        }
+      }
+    } else {
+      problems.push(`${at}: expected a cron string or a mapping with expr`);
+      continue;
+    }
+    const line = (k: string): number => lines[k] ?? lineOf(value);
+    const str = (k: string): string | undefined => {
+      const v = raw[k];
+      if (v === undefined || v === null) return undefined;
+      if (typeof v !== 'string' && typeof v !== 'number') {
+        problem(line(k), `${k} must be a string`);
+        return undefined;
+      }
+      return String(v);
+    };
+    const expr = str('expr');
+    const timezone = str('timezone') ?? options.defaultTimezone;
+    const userId = str('user_id') ?? options.defaults?.userId;
+    const groupId = str('group_id') ?? options.defaults?.groupId;
+    const userHash = str('user_hash');
+    const groupHash = str('group_hash');
+    const overlap = str('overlap');
+    const note = str('recurrence') ?? str('note');
+    const paused = raw.paused;
+    if (paused !== undefined && typeof paused !== 'boolean') problem(line('paused'), 'paused must be true or false');
+    if (!expr) problem(line('expr'), 'expr (the cron expression) is required');
+    let cron = '';
+    try {
+      validateTimezone(timezone);
+      if (expr) cron = validateCron(expr, timezone);
+    } catch (err) {
+      problem(line(expr && raw.timezone === undefined ? 'expr' : 'timezone'), (err as Error).message);
+    }
+    if (!userId && !userHash) problem(line('user_id'), 'user_id is required (or pass --user-id)');
+    if (!groupId && !groupHash) problem(line('group_id'), 'group_id is required (or pass --group-id)');
+    if (overlap && !(OVERLAP_POLICIES as readonly string[]).includes(overlap)) {
+      problem(line('overlap'), `overlap must be one of ${OVERLAP_POLICIES.join(', ')}`);
+    }
+    requests.push({
+      task: name,
+      cron,
+      timezone,
+      ...(userHash ? { userHash } : { userId: userId ?? '' }),
+      ...(groupHash ? { groupHash } : { groupId: groupId ?? '' }),
+      ...(overlap ? { overlap: overlap as OverlapPolicy } : {}),
+      ...(note ? { note } : {}),
+      ...(typeof paused === 'boolean' ? { paused } : {}),
+    });
+  }
+  if (problems.length > 0) {
+    throw new CascadenceError('VALIDATION', problems.join('\n'), { hint: 'nothing was registered' });
+  }
+  return requests;
+}
+
+/** Schedules as a schedules file (hashed ids only), which `load-schedules` reads back. */
+export function formatSchedulesFile(schedules: ScheduleInfo[]): string {
+  const lines = ['# Cascadence schedules (ids are hashed; `task load-schedules FILE` reads this back)'];
+  for (const s of schedules) {
+    lines.push(`${s.name}:`);
+    lines.push(`  expr: ${JSON.stringify(s.cron)}`);
+    lines.push(`  timezone: ${JSON.stringify(s.timezone)}`);
+    lines.push(`  user_hash: ${JSON.stringify(s.userHash)}`);
+    lines.push(`  group_hash: ${JSON.stringify(s.groupHash)}`);
+    lines.push(`  overlap: ${s.overlap}`);
+    if (s.note) lines.push(`  recurrence: ${JSON.stringify(s.note)}`);
+    lines.push(`  paused: ${s.paused}`);
+  }
+  return `${lines.join('\n')}\n`;
+}

@@ -1,0 +1,5 @@
+/**
+ * Schedules: cron validation and schedule entries (files, export). Node-only.
+ */
+export * from './cron';
+export * from './file';
