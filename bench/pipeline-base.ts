@@ -97,6 +97,15 @@ function rawJsonl(path: string): { sink: (r: AuditRecord) => void; end: () => Pr
   };
 }
 
+/**
+ * What the store has accepted but not yet written: its write stream's buffered bytes and its
+ * count of pending writes. Both are private to the store; read here only to explain the figures.
+ */
+function writeBacklog(store: JsonlAuditStore): { bytes: number; writes: number } {
+  const inside = store as unknown as { stream?: WriteStream; pending?: number };
+  return { bytes: inside.stream?.writableLength ?? 0, writes: inside.pending ?? 0 };
+}
+
 /** Rate of the `size` runs ending at completion count `upTo`, from the completion marks. */
 function windowRate(marks: Map<number, number>, upTo: number, size = STEADY_WINDOW): number {
   const end = marks.get(upTo);
@@ -181,9 +190,11 @@ async function main(): Promise<void> {
 
     // (c) steadiness: one long sequence on the JSONL store, completion time of every STEADY_WINDOW-th run.
     const steadyPath = join(dir, 'steady.jsonl');
-    const backend = backendWith(new JsonlAuditStore(steadyPath));
+    const steadyStore = new JsonlAuditStore(steadyPath);
+    const backend = backendWith(steadyStore);
     const marks = new Map<number, number>();
-    const memory: Array<{ runs: number; rssMiB: number; heapMiB: number }> = [];
+    const memory: Array<{ runs: number; rssMiB: number; heapMiB: number; backlogMiB: number; pendingWrites: number }> =
+      [];
     const t0 = now();
     marks.set(0, t0);
     await pool(
@@ -196,7 +207,14 @@ async function main(): Promise<void> {
         if (completed % STEADY_WINDOW === 0) marks.set(completed, now());
         if (completed % (STEADY_RUNS / 10) === 0) {
           const m = process.memoryUsage();
-          memory.push({ runs: completed, rssMiB: round(m.rss / 2 ** 20, 0), heapMiB: round(m.heapUsed / 2 ** 20, 0) });
+          const backlog = writeBacklog(steadyStore);
+          memory.push({
+            runs: completed,
+            rssMiB: round(m.rss / 2 ** 20, 0),
+            heapMiB: round(m.heapUsed / 2 ** 20, 0),
+            backlogMiB: round(backlog.bytes / 2 ** 20, 1),
+            pendingWrites: backlog.writes,
+          });
         }
       },
     );
@@ -237,7 +255,7 @@ async function main(): Promise<void> {
       `target: same rate (late/early within ±${STEADY_BAND * 100}%): ${verdict(Math.abs(steadyRatio - 1) <= STEADY_BAND)}; final flush after the last run: ${round(tClosed - tRuns, 0)} ms; file ${round(statSync(steadyPath).size / 2 ** 20, 0)} MiB`,
     );
     say(
-      `memory during (c): ${memory.map((m) => `${m.runs / 1000}k: rss ${m.rssMiB} MiB / heap ${m.heapMiB} MiB`).join(', ')}`,
+      `memory during (c), at every ${STEADY_RUNS / 10} runs: ${memory.map((m) => `${m.runs / 1000}k: rss ${m.rssMiB} MiB, heap ${m.heapMiB} MiB, unwritten ${m.backlogMiB} MiB`).join('; ')}`,
     );
 
     const path = await writeResults('pipeline-base', {

@@ -18,8 +18,8 @@ export default class History extends BaseCommand<typeof History> {
       return backend.history(args['run-id']);
     });
     if (!this.flags.out) return this.log(json);
-    const { default: writeFileAtomic } = await import('write-file-atomic');
-    await writeFileAtomic(this.flags.out, `${json}\n`);
+    const { writeOutputFile } = await import('../output-file');
+    await writeOutputFile(this.flags.out, `${json}\n`);
     if (this.flags.json) return this.printJson({ run_id: args['run-id'], file: this.flags.out });
     this.log(`history of ${args['run-id']} written to ${this.flags.out}`);
   }

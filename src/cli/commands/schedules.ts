@@ -15,11 +15,11 @@ export default class Schedules extends BaseCommand<typeof Schedules> {
   async run(): Promise<void> {
     const schedules = await this.withBackend((b) => b.schedules());
     if (this.flags.export) {
-      const [{ formatSchedulesFile }, { default: writeFileAtomic }] = await Promise.all([
+      const [{ formatSchedulesFile }, { writeOutputFile }] = await Promise.all([
         import('../../schedules/file'),
-        import('write-file-atomic'),
+        import('../output-file'),
       ]);
-      await writeFileAtomic(this.flags.export, formatSchedulesFile(schedules));
+      await writeOutputFile(this.flags.export, formatSchedulesFile(schedules));
       if (!this.flags.json) return this.log(`${schedules.length} schedule(s) written to ${this.flags.export}`);
     }
     if (this.flags.json) return this.printJson(schedules);
