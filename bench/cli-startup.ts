@@ -13,7 +13,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { now, round, runMain, summarize, table, verdict, writeResults, type Summary } from './lib/harness';
+import { machineLine, now, round, runMain, summarize, table, verdict, writeResults, type Summary } from './lib/harness';
 
 const ROOT = resolve(__dirname, '..');
 const RUNS = Number(process.env.BENCH_CLI_RUNS ?? 20);
@@ -74,7 +74,7 @@ async function main(): Promise<void> {
   const stats = new Map<string, Summary>(SUBJECTS.map((s) => [s.name, summarize(samples.get(s.name) ?? [])]));
   const base = stats.get(SUBJECTS[0]?.name ?? '') as Summary;
   const help = stats.get('task --help') as Summary;
-  const out: string[] = [];
+  const out: string[] = [machineLine()];
   out.push(
     table(
       `CLI start-up: ${RUNS} spawns each after ${WARMUP} warm-up, interleaved; wall ms from spawn to exit`,

@@ -7,7 +7,9 @@
  *  (a) MemoryAuditStore        target >= 20,000 pipelines/s
  *  (b) JsonlAuditStore (tmp)   target >= 1,000 pipelines/s (time includes flushing to disk)
  *  (c) steadiness: one sequence of 100,000 runs on the JSONL store; rate over runs 1..1,000
- *      vs runs 99,001..100,000 (target: the same rate)
+ *      vs runs 99,001..100,000 (target: the same rate). Run twice: as a tight loop (the no-op
+ *      stages never give the event loop a turn, so nothing reaches the disk until the end),
+ *      and with one event-loop turn between runs (as real stages doing I/O would give).
  *
  * Run: `npm run bench -- pipeline-base`, or
  * `node -r ts-node/register/transpile-only bench/pipeline-base.ts`.
@@ -19,7 +21,7 @@ import { BaseBackend } from '../src/backends/base';
 import { JsonlAuditStore, MemoryAuditStore, type AuditStore } from '../src/events/audit-store';
 import type { AuditRecord } from '../src/core';
 import { NOOP_TASK, noFlags, noopRegistry, noopTask } from './lib/noop-task';
-import { now, pool, ratio, round, runMain, table, verdict, writeResults } from './lib/harness';
+import { machineLine, now, pool, ratio, round, runMain, table, verdict, writeResults } from './lib/harness';
 
 const CONCURRENCY = Number(process.env.BENCH_BASE_CONCURRENCY ?? 64);
 const WARMUP_RUNS = 3_000;
@@ -37,10 +39,21 @@ const STEADY_BAND = 0.1;
 
 const REQUEST = { task: NOOP_TASK, userId: 'bench-user', groupId: 'bench-group', input: { n: 1 } };
 
-/** One measured chunk. */
+/** One measured chunk: wall time and this process's CPU time (all threads). */
 interface Chunk {
   runs: number;
   ms: number;
+  cpuMs: number;
+}
+
+/** Times `fn` in wall and CPU milliseconds. */
+async function measure(runs: number, fn: () => Promise<void>): Promise<Chunk> {
+  const cpu0 = process.cpuUsage();
+  const t0 = now();
+  await fn();
+  const ms = now() - t0;
+  const cpu = process.cpuUsage(cpu0);
+  return { runs, ms: round(ms, 1), cpuMs: round((cpu.user + cpu.system) / 1000, 1) };
 }
 
 function rateOf(chunks: Chunk[]): number {
@@ -49,43 +62,50 @@ function rateOf(chunks: Chunk[]): number {
   return round(runs / (ms / 1000), 0);
 }
 
+/** CPU microseconds per pipeline (less disturbed than wall time by other processes on the machine). */
+function cpuPerRun(chunks: Chunk[]): number {
+  const runs = chunks.reduce((s, c) => s + c.runs, 0);
+  const cpuMs = chunks.reduce((s, c) => s + c.cpuMs, 0);
+  return round((cpuMs * 1000) / runs, 1);
+}
+
 /** A backend over the no-op registry and the given store. */
 function backendWith(audit: AuditStore): BaseBackend {
   return new BaseBackend({ registry: noopRegistry(), state: noFlags(), hashSecret: '', audit });
 }
 
 /** `runs` pipelines through the base backend, CONCURRENCY in flight; time includes closing (flushing) the store. */
-async function cascadenceChunk(audit: AuditStore, runs: number): Promise<Chunk> {
+function cascadenceChunk(audit: AuditStore, runs: number): Promise<Chunk> {
   const backend = backendWith(audit);
-  const t0 = now();
-  await pool(runs, CONCURRENCY, async () => {
-    const { result } = await backend.run(REQUEST);
-    if (result !== 'ok') throw new Error(`unexpected result ${JSON.stringify(result)}`);
+  return measure(runs, async () => {
+    await pool(runs, CONCURRENCY, async () => {
+      const { result } = await backend.run(REQUEST);
+      if (result !== 'ok') throw new Error(`unexpected result ${JSON.stringify(result)}`);
+    });
+    await backend.close();
   });
-  await backend.close();
-  return { runs, ms: now() - t0 };
 }
 
 /**
  * The hand-written floor: per pipeline, the five stage methods awaited in sequence and ten
  * audit records (started/success per stage) of the same shape handed to `sink`.
  */
-async function baselineChunk(sink: (r: AuditRecord) => void, runs: number, end?: () => Promise<void>): Promise<Chunk> {
+function baselineChunk(sink: (r: AuditRecord) => void, runs: number, end?: () => Promise<void>): Promise<Chunk> {
   const stages = ['intake', 'research', 'plan', 'run', 'verify'] as const;
-  const t0 = now();
-  await pool(runs, CONCURRENCY, async (i) => {
-    const runId = `run-${i}`;
-    let out: unknown;
-    for (const stage of stages) {
-      const base = { task: NOOP_TASK, stage, run_id: runId, user_hash: 'u', group_hash: 'g' };
-      sink({ ...base, status: 'started', time: new Date().toISOString() });
-      out = await (noopTask[stage] as () => unknown)();
-      sink({ ...base, status: 'success', output: JSON.stringify(out), time: new Date().toISOString() });
-    }
-    if (out !== 'ok') throw new Error('baseline: unexpected result');
+  return measure(runs, async () => {
+    await pool(runs, CONCURRENCY, async (i) => {
+      const runId = `run-${i}`;
+      let out: unknown;
+      for (const stage of stages) {
+        const base = { task: NOOP_TASK, stage, run_id: runId, user_hash: 'u', group_hash: 'g' };
+        sink({ ...base, status: 'started', time: new Date().toISOString() });
+        out = await (noopTask[stage] as () => unknown)();
+        sink({ ...base, status: 'success', output: JSON.stringify(out), time: new Date().toISOString() });
+      }
+      if (out !== 'ok') throw new Error('baseline: unexpected result');
+    });
+    await end?.();
   });
-  await end?.();
-  return { runs, ms: now() - t0 };
 }
 
 /** A JSON Lines sink on a raw write stream (what JsonlAuditStore does, without the store). */
@@ -98,12 +118,11 @@ function rawJsonl(path: string): { sink: (r: AuditRecord) => void; end: () => Pr
 }
 
 /**
- * What the store has accepted but not yet written: its write stream's buffered bytes and its
- * count of pending writes. Both are private to the store; read here only to explain the figures.
+ * What the store has accepted but not yet written: its write stream's buffered bytes. The
+ * stream is private to the store; read here only to explain the figures.
  */
-function writeBacklog(store: JsonlAuditStore): { bytes: number; writes: number } {
-  const inside = store as unknown as { stream?: WriteStream; pending?: number };
-  return { bytes: inside.stream?.writableLength ?? 0, writes: inside.pending ?? 0 };
+function unwrittenBytes(store: JsonlAuditStore): number {
+  return (store as unknown as { stream?: WriteStream }).stream?.writableLength ?? 0;
 }
 
 /** Rate of the `size` runs ending at completion count `upTo`, from the completion marks. */
@@ -114,6 +133,88 @@ function windowRate(marks: Map<number, number>, upTo: number, size = STEADY_WIND
   return round(size / ((end - start) / 1000), 0);
 }
 
+/** One event-loop turn (lets the write stream's I/O callbacks run). */
+const loopTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
+/** Result of one steadiness sequence. */
+interface Steady {
+  early: number;
+  late: number;
+  ratio: number;
+  met: boolean;
+  earlyTenth: number;
+  lateTenth: number;
+  tenthsRatio: number;
+  tenthsMet: boolean;
+  slowestWindow: number;
+  medianWindow: number;
+  wholeSequencePerSec: number;
+  finalFlushMs: number;
+  fileMiB: number;
+  memory: Array<{ runs: number; rssMiB: number; heapMiB: number; unwrittenMiB: number }>;
+  windowsPerSec: number[];
+}
+
+/** One sequence of STEADY_RUNS runs on a fresh JSONL store, marking the completion time of every STEADY_WINDOW-th. */
+async function steadySequence(path: string, turnBetweenRuns: boolean): Promise<Steady> {
+  const store = new JsonlAuditStore(path);
+  const backend = backendWith(store);
+  const marks = new Map<number, number>();
+  const memory: Steady['memory'] = [];
+  const t0 = now();
+  marks.set(0, t0);
+  await pool(
+    STEADY_RUNS,
+    CONCURRENCY,
+    async () => {
+      await backend.run(REQUEST);
+      if (turnBetweenRuns) await loopTurn();
+    },
+    (completed) => {
+      if (completed % STEADY_WINDOW === 0) marks.set(completed, now());
+      if (completed % (STEADY_RUNS / 10) === 0) {
+        const m = process.memoryUsage();
+        memory.push({
+          runs: completed,
+          rssMiB: round(m.rss / 2 ** 20, 0),
+          heapMiB: round(m.heapUsed / 2 ** 20, 0),
+          unwrittenMiB: round(unwrittenBytes(store) / 2 ** 20, 1),
+        });
+      }
+    },
+  );
+  const tRuns = now();
+  await backend.close();
+  const tClosed = now();
+  const early = windowRate(marks, STEADY_WINDOW);
+  const late = windowRate(marks, STEADY_RUNS);
+  // Windows of 1,000 runs last tens of ms, so one GC pause moves them; tenths of the sequence are steadier.
+  const tenth = STEADY_RUNS / 10;
+  const earlyTenth = windowRate(marks, tenth, tenth);
+  const lateTenth = windowRate(marks, STEADY_RUNS, tenth);
+  const windowsPerSec = Array.from({ length: STEADY_RUNS / STEADY_WINDOW }, (_x, i) =>
+    windowRate(marks, (i + 1) * STEADY_WINDOW),
+  );
+  const sorted = [...windowsPerSec].sort((a, b) => a - b);
+  return {
+    early,
+    late,
+    ratio: ratio(late, early),
+    met: Math.abs(late / early - 1) <= STEADY_BAND,
+    earlyTenth,
+    lateTenth,
+    tenthsRatio: ratio(lateTenth, earlyTenth),
+    tenthsMet: Math.abs(lateTenth / earlyTenth - 1) <= STEADY_BAND,
+    slowestWindow: sorted[0] ?? NaN,
+    medianWindow: sorted[Math.floor(sorted.length / 2)] ?? NaN,
+    wholeSequencePerSec: round(STEADY_RUNS / ((tClosed - t0) / 1000), 0),
+    finalFlushMs: round(tClosed - tRuns, 0),
+    fileMiB: round(statSync(path).size / 2 ** 20, 0),
+    memory,
+    windowsPerSec,
+  };
+}
+
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cascadence-bench-base-'));
   const out: string[] = [];
@@ -122,6 +223,7 @@ async function main(): Promise<void> {
     console.log(s);
   };
   try {
+    say(machineLine());
     say(`pipeline-base: no-op five-stage task, BaseBackend.run, ${CONCURRENCY} in flight`);
 
     // Warm-up: both code paths, both stores, so the JIT has seen everything measured below.
@@ -137,14 +239,14 @@ async function main(): Promise<void> {
     const diskC: Chunk[] = [];
     const diskB: Chunk[] = [];
     for (let r = 0; r < ROUNDS; r++) {
-      const pair = [
+      const memPair = [
         async () => memC.push(await cascadenceChunk(new MemoryAuditStore(), MEMORY_CHUNK)),
         async () => {
           const records: AuditRecord[] = [];
-          memB.push(await baselineChunk((r) => void records.push(r), MEMORY_CHUNK));
+          memB.push(await baselineChunk((rec) => void records.push(rec), MEMORY_CHUNK));
         },
       ];
-      for (const step of r % 2 === 0 ? pair : pair.reverse()) await step();
+      for (const step of r % 2 === 0 ? memPair : memPair.reverse()) await step();
       const diskPair = [
         async () => diskC.push(await cascadenceChunk(new JsonlAuditStore(join(dir, `c${r}.jsonl`)), JSONL_CHUNK)),
         async () => {
@@ -162,8 +264,8 @@ async function main(): Promise<void> {
 
     say(
       table(
-        '(a)/(b) throughput, pipelines/s (time includes flushing the store)',
-        ['store', 'Cascadence', 'baseline', 'ratio C/B', 'target', 'met'],
+        '(a)/(b) throughput, pipelines/s (time includes flushing the store); CPU = this process, all threads',
+        ['store', 'Cascadence', 'baseline', 'ratio C/B', 'target', 'met', 'CPU µs/run C', 'CPU µs/run B'],
         [
           [
             'MemoryAuditStore',
@@ -172,6 +274,8 @@ async function main(): Promise<void> {
             ratio(memRate, memBase),
             `>= ${TARGET_MEMORY}`,
             verdict(memRate >= TARGET_MEMORY),
+            cpuPerRun(memC),
+            cpuPerRun(memB),
           ],
           [
             'JsonlAuditStore',
@@ -180,83 +284,58 @@ async function main(): Promise<void> {
             ratio(diskRate, diskBase),
             `>= ${TARGET_JSONL}`,
             verdict(diskRate >= TARGET_JSONL),
+            cpuPerRun(diskC),
+            cpuPerRun(diskB),
           ],
         ],
       ),
+    );
+    const perCpuSecond = (chunks: Chunk[]): number => round(1e6 / cpuPerRun(chunks), 0);
+    say(
+      `on CPU time (less moved by other processes than wall time): MemoryAuditStore ${perCpuSecond(memC)} pipelines per CPU-second (baseline ${perCpuSecond(memB)}), JsonlAuditStore ${perCpuSecond(diskC)} (baseline ${perCpuSecond(diskB)})`,
     );
     say(
       `baseline = the five stage methods awaited in sequence + the same 10 audit records per pipeline (to an array / a raw write stream); ${ROUNDS} alternating chunks of ${MEMORY_CHUNK} (memory) and ${JSONL_CHUNK} (JSONL) runs each; ~${Math.round(lineBytes)} bytes per audit line`,
     );
 
-    // (c) steadiness: one long sequence on the JSONL store, completion time of every STEADY_WINDOW-th run.
-    const steadyPath = join(dir, 'steady.jsonl');
-    const steadyStore = new JsonlAuditStore(steadyPath);
-    const backend = backendWith(steadyStore);
-    const marks = new Map<number, number>();
-    const memory: Array<{ runs: number; rssMiB: number; heapMiB: number; backlogMiB: number; pendingWrites: number }> =
-      [];
-    const t0 = now();
-    marks.set(0, t0);
-    await pool(
-      STEADY_RUNS,
-      CONCURRENCY,
-      async () => {
-        await backend.run(REQUEST);
-      },
-      (completed) => {
-        if (completed % STEADY_WINDOW === 0) marks.set(completed, now());
-        if (completed % (STEADY_RUNS / 10) === 0) {
-          const m = process.memoryUsage();
-          const backlog = writeBacklog(steadyStore);
-          memory.push({
-            runs: completed,
-            rssMiB: round(m.rss / 2 ** 20, 0),
-            heapMiB: round(m.heapUsed / 2 ** 20, 0),
-            backlogMiB: round(backlog.bytes / 2 ** 20, 1),
-            pendingWrites: backlog.writes,
-          });
-        }
-      },
-    );
-    const tRuns = now();
-    await backend.close();
-    const tClosed = now();
-    const early = windowRate(marks, STEADY_WINDOW);
-    const late = windowRate(marks, STEADY_RUNS);
-    const windows = Array.from({ length: STEADY_RUNS / STEADY_WINDOW }, (_x, i) =>
-      windowRate(marks, (i + 1) * STEADY_WINDOW),
-    );
-    const sortedWindows = [...windows].sort((a, b) => a - b);
-    const steadyRatio = ratio(late, early);
-    // Windows of 1,000 runs last tens of ms, so one GC pause moves them; tenths of the sequence are steadier.
+    // (c) steadiness, twice: tight loop, then one event-loop turn between runs.
+    const tight = await steadySequence(join(dir, 'steady-tight.jsonl'), false);
+    const turns = await steadySequence(join(dir, 'steady-turns.jsonl'), true);
     const tenth = STEADY_RUNS / 10;
-    const earlyTenth = windowRate(marks, tenth, tenth);
-    const lateTenth = windowRate(marks, STEADY_RUNS, tenth);
-    const overall = round(STEADY_RUNS / ((tClosed - t0) / 1000), 0);
     say(
       table(
-        `(c) steadiness: one sequence of ${STEADY_RUNS} runs on JsonlAuditStore, pipelines/s per window of ${STEADY_WINDOW}`,
-        ['window', 'pipelines/s'],
+        `(c) steadiness: one sequence of ${STEADY_RUNS} runs on JsonlAuditStore each, pipelines/s`,
+        ['window', 'tight loop', 'loop turn between runs'],
         [
-          [`runs 1..${STEADY_WINDOW}`, early],
-          [`runs ${STEADY_RUNS - STEADY_WINDOW + 1}..${STEADY_RUNS}`, late],
-          ['ratio late/early', steadyRatio],
-          [`runs 1..${tenth}`, earlyTenth],
-          [`runs ${STEADY_RUNS - tenth + 1}..${STEADY_RUNS}`, lateTenth],
-          ['ratio late/early (tenths)', ratio(lateTenth, earlyTenth)],
-          ['slowest window', sortedWindows[0] ?? NaN],
-          ['median window', sortedWindows[Math.floor(sortedWindows.length / 2)] ?? NaN],
-          ['fastest window', sortedWindows[sortedWindows.length - 1] ?? NaN],
-          ['whole sequence incl. final flush', overall],
+          [`runs 1..${STEADY_WINDOW}`, tight.early, turns.early],
+          [`runs ${STEADY_RUNS - STEADY_WINDOW + 1}..${STEADY_RUNS}`, tight.late, turns.late],
+          ['ratio late/early', tight.ratio, turns.ratio],
+          [`target: within ±${STEADY_BAND * 100}%`, verdict(tight.met), verdict(turns.met)],
+          [`runs 1..${tenth}`, tight.earlyTenth, turns.earlyTenth],
+          [`runs ${STEADY_RUNS - tenth + 1}..${STEADY_RUNS}`, tight.lateTenth, turns.lateTenth],
+          ['ratio late/early (tenths)', tight.tenthsRatio, turns.tenthsRatio],
+          [`within ±${STEADY_BAND * 100}% (tenths)`, verdict(tight.tenthsMet), verdict(turns.tenthsMet)],
+          [`slowest window of ${STEADY_WINDOW}`, tight.slowestWindow, turns.slowestWindow],
+          [`median window of ${STEADY_WINDOW}`, tight.medianWindow, turns.medianWindow],
+          ['whole sequence incl. final flush', tight.wholeSequencePerSec, turns.wholeSequencePerSec],
+          ['final flush after last run (ms)', tight.finalFlushMs, turns.finalFlushMs],
+          [
+            'unwritten at the end (MiB)',
+            tight.memory.at(-1)?.unwrittenMiB ?? NaN,
+            turns.memory.at(-1)?.unwrittenMiB ?? NaN,
+          ],
+          ['rss at the end (MiB)', tight.memory.at(-1)?.rssMiB ?? NaN, turns.memory.at(-1)?.rssMiB ?? NaN],
         ],
       ),
     );
-    say(
-      `target: same rate (late/early within ±${STEADY_BAND * 100}%): ${verdict(Math.abs(steadyRatio - 1) <= STEADY_BAND)}; final flush after the last run: ${round(tClosed - tRuns, 0)} ms; file ${round(statSync(steadyPath).size / 2 ** 20, 0)} MiB`,
-    );
-    say(
-      `memory during (c), at every ${STEADY_RUNS / 10} runs: ${memory.map((m) => `${m.runs / 1000}k: rss ${m.rssMiB} MiB, heap ${m.heapMiB} MiB, unwritten ${m.backlogMiB} MiB`).join('; ')}`,
-    );
+    for (const [name, s] of [
+      ['tight loop', tight],
+      ['loop turns', turns],
+    ] as const) {
+      say(
+        `memory, ${name}: ${s.memory.map((m) => `${m.runs / 1000}k: rss ${m.rssMiB} / heap ${m.heapMiB} / unwritten ${m.unwrittenMiB} MiB`).join('; ')}`,
+      );
+    }
 
     const path = await writeResults('pipeline-base', {
       settings: {
@@ -267,6 +346,7 @@ async function main(): Promise<void> {
         rounds: ROUNDS,
         steadyRuns: STEADY_RUNS,
         steadyWindow: STEADY_WINDOW,
+        steadyBand: STEADY_BAND,
       },
       memory: {
         pipelinesPerSec: memRate,
@@ -274,6 +354,9 @@ async function main(): Promise<void> {
         ratio: ratio(memRate, memBase),
         target: TARGET_MEMORY,
         met: memRate >= TARGET_MEMORY,
+        cpuMicrosPerRun: cpuPerRun(memC),
+        pipelinesPerCpuSecond: round(1e6 / cpuPerRun(memC), 0),
+        baselineCpuMicrosPerRun: cpuPerRun(memB),
         chunks: memC,
         baselineChunks: memB,
       },
@@ -283,24 +366,14 @@ async function main(): Promise<void> {
         ratio: ratio(diskRate, diskBase),
         target: TARGET_JSONL,
         met: diskRate >= TARGET_JSONL,
+        cpuMicrosPerRun: cpuPerRun(diskC),
+        pipelinesPerCpuSecond: round(1e6 / cpuPerRun(diskC), 0),
+        baselineCpuMicrosPerRun: cpuPerRun(diskB),
         bytesPerRecord: round(lineBytes, 0),
         chunks: diskC,
         baselineChunks: diskB,
       },
-      steadiness: {
-        earlyPerSec: early,
-        latePerSec: late,
-        ratio: steadyRatio,
-        earlyTenthPerSec: earlyTenth,
-        lateTenthPerSec: lateTenth,
-        tenthsRatio: ratio(lateTenth, earlyTenth),
-        band: STEADY_BAND,
-        met: Math.abs(steadyRatio - 1) <= STEADY_BAND,
-        wholeSequencePerSec: overall,
-        finalFlushMs: round(tClosed - tRuns, 0),
-        windowsPerSec: windows,
-        memory,
-      },
+      steadiness: { tightLoop: tight, loopTurnBetweenRuns: turns },
       output: out.join('\n'),
     });
     console.log(`\nresults: ${path}`);

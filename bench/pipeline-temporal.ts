@@ -32,9 +32,21 @@ import { pipelineWorkflowId } from '../src/core/ids';
 import { baselineWorkflow } from './baseline/workflows';
 import { createBaselineActivities } from './baseline/activities';
 import { NOOP_TASK, noFlags, noopRegistry } from './lib/noop-task';
-import { now, pool, ratio, round, runMain, summarize, table, verdict, writeResults, type Summary } from './lib/harness';
+import {
+  machineLine,
+  now,
+  pool,
+  ratio,
+  round,
+  runMain,
+  summarize,
+  table,
+  verdict,
+  writeResults,
+  type Summary,
+} from './lib/harness';
 
-const LATENCY_RUNS = Number(process.env.BENCH_TEMPORAL_LATENCY_RUNS ?? 60);
+const LATENCY_RUNS = Number(process.env.BENCH_TEMPORAL_LATENCY_RUNS ?? 100);
 const BATCH = Number(process.env.BENCH_TEMPORAL_BATCH ?? 200);
 const BATCH_CONCURRENCY = 20;
 /** Throughput batches per side, alternating ABBA. */
@@ -144,14 +156,21 @@ async function main(): Promise<void> {
     out.push(s);
     console.log(s);
   };
+  say(machineLine());
   installRuntime();
   const tStart = now();
   const wrapperDir = mkdtempSync(join(tmpdir(), 'cascadence-bench-temporal-'));
-  const real = await ensureTemporalBinary();
-  const server = await DevServer.start({
-    headless: true,
-    binary: DEFAULT_CONFIG ? real : unthrottledBinary(real, wrapperDir),
-  });
+  let server: DevServer;
+  try {
+    const real = await ensureTemporalBinary();
+    server = await DevServer.start({
+      headless: true,
+      binary: DEFAULT_CONFIG ? real : unthrottledBinary(real, wrapperDir),
+    });
+  } catch (err) {
+    rmSync(wrapperDir, { recursive: true, force: true });
+    throw err;
+  }
   let connection: NativeConnection | undefined;
   let backend: TemporalBackend | undefined;
   const workers: Worker[] = [];
@@ -314,7 +333,7 @@ async function main(): Promise<void> {
       'target: Cascadence within 10% of the baseline (information, not an assertion). Cascadence per run also: memo + 3 search attributes at start, one describeTask local activity, ~10 audit sink calls, status/audit query handlers.',
     );
 
-    const path = await writeResults('pipeline-temporal', {
+    const path = await writeResults(DEFAULT_CONFIG ? 'pipeline-temporal-default-config' : 'pipeline-temporal', {
       settings: {
         devServerDynamicConfig: DEFAULT_CONFIG ? 'defaults' : DYNAMIC_CONFIG,
         latencyRuns: LATENCY_RUNS,

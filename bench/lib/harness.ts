@@ -137,6 +137,15 @@ export function environment(): Record<string, unknown> {
   };
 }
 
+/**
+ * One line on the machine: CPU count and load average. Other processes share it (concurrent
+ * test runs, dev servers), and every figure here moves with them; print this first.
+ */
+export function machineLine(): string {
+  const [one, five] = loadavg();
+  return `machine: ${cpus().length} CPUs, load average ${round(one ?? NaN, 1)} (1 min) / ${round(five ?? NaN, 1)} (5 min), Node ${process.version}`;
+}
+
 /** Directory of the committed results. */
 export const RESULTS_DIR = join(__dirname, '..', 'results');
 

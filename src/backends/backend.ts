@@ -12,8 +12,11 @@ import type { TaskStateStore } from './task-state';
 /** A run as a caller asks for it. Raw ids: the backend hashes them before they go anywhere. */
 export interface RunRequest {
   task: string;
+  /** Raw ids, hashed by the backend; or `userHash`/`groupHash` when only hashes are known (a stored schedule). */
   userId: string;
   groupId: string;
+  userHash?: string;
+  groupHash?: string;
   input?: unknown;
   /** Run id to use (default: a new UUID). */
   runId?: string;
@@ -156,13 +159,15 @@ export function unsupported(backend: string, operation: Operation, hint?: string
  * @throws CascadenceError USAGE when an id is missing.
  */
 export function toPipelineRequest(request: RunRequest, runId: string, hashSecret: string): PipelineRequest {
-  if (!request.userId) throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
-  if (!request.groupId) throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
+  if (!request.userId && !request.userHash)
+    throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
+  if (!request.groupId && !request.groupHash)
+    throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
   return {
     task: request.task,
     runId,
-    userHash: hashId(request.userId, hashSecret),
-    groupHash: hashId(request.groupId, hashSecret),
+    userHash: request.userHash ?? hashId(request.userId, hashSecret),
+    groupHash: request.groupHash ?? hashId(request.groupId, hashSecret),
     ...(request.input === undefined ? {} : { input: request.input }),
   };
 }

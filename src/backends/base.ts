@@ -35,6 +35,8 @@ import {
   type RunOutcome,
   type RunRequest,
   type RunSelector,
+  type ScheduleInfo,
+  type ScheduleRequest,
   type TaskCatalogue,
   type TaskInfo,
 } from './backend';
@@ -153,7 +155,7 @@ interface LiveRun {
 
 /** The base backend. */
 export class BaseBackend implements Backend {
-  readonly name = 'base';
+  readonly name: string = 'base';
   /** Everything but `history` and `schedule`: runs live in this process, not in a server. */
   readonly supports: ReadonlySet<Operation> = new Set<Operation>(
     OPERATIONS.filter((op) => op !== 'history' && op !== 'schedule'),
@@ -281,20 +283,20 @@ export class BaseBackend implements Backend {
   }
 
   /** Schedules need a scheduler: the temporal backend (Temporal Schedules). */
-  async schedule(): Promise<never> {
-    throw unsupported(this.name, 'schedule');
+  async schedule(_request: ScheduleRequest): Promise<ScheduleInfo> {
+    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
   }
 
-  async unschedule(): Promise<never> {
-    throw unsupported(this.name, 'schedule');
+  async unschedule(_task: string): Promise<void> {
+    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
   }
 
-  async schedules(): Promise<never> {
-    throw unsupported(this.name, 'schedule');
+  async schedules(): Promise<ScheduleInfo[]> {
+    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
   }
 
-  async scheduleAction(): Promise<never> {
-    throw unsupported(this.name, 'schedule');
+  async scheduleAction(_task: string, _action: 'pause' | 'resume' | 'trigger'): Promise<void> {
+    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
   }
 
   async close(): Promise<void> {

@@ -17,19 +17,31 @@ export { TaskStateStore, type TaskFlags } from './task-state';
  */
 export async function createBackend(config: CascadenceConfig, registry: TaskRegistry): Promise<Backend> {
   const state = new TaskStateStore(config.statePath);
-  if (config.backend === 'base') {
-    const [{ BaseBackend }, { JsonlAuditStore }, events] = await Promise.all([
+  if (config.backend === 'base' || config.backend === 'cron' || config.backend === 'dag') {
+    const [{ BaseBackend }, { CronBackend }, { JsonlAuditStore }, events] = await Promise.all([
       import('./base'),
+      import('./cron'),
       import('../events/audit-store'),
       createEventBus(config),
     ]);
-    return new BaseBackend({
+    const options = {
       registry,
       state,
       hashSecret: config.hashSecret,
       audit: new JsonlAuditStore(config.auditPath),
       ...(events ? { events } : {}),
+    };
+    if (config.backend === 'base') return new BaseBackend(options);
+    return new CronBackend({
+      ...options,
+      schedulesPath: config.schedulesPath,
+      timezone: config.timezone,
+      withDependencies: config.backend === 'dag',
     });
+  }
+  if (config.backend === 'cronyx') {
+    const { CronyxBackend } = await import('./cronyx');
+    return new CronyxBackend({ registry, state, hashSecret: config.hashSecret, config });
   }
   const { TemporalBackend } = await import('./temporal');
   return TemporalBackend.connect({

@@ -3,10 +3,9 @@
  * file lock, so concurrent CLI processes never lose an update. Clients check the flags
  * before they start a run; `task list` shows them.
  */
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
-import { dirname } from 'node:path';
-import writeFileAtomic from 'write-file-atomic';
+import { existsSync, readFileSync } from 'node:fs';
 import { CascadenceError } from '../core/errors';
+import { lockedUpdate } from './locked-file';
 
 /** Flags of one task. */
 export interface TaskFlags {
@@ -40,22 +39,13 @@ export class TaskStateStore {
 
   /** Changes some flags of `task`; returns the new flags. */
   async update(task: string, patch: Partial<TaskFlags>): Promise<TaskFlags> {
-    mkdirSync(dirname(this.path), { recursive: true });
-    if (!existsSync(this.path)) await writeFileAtomic(this.path, '{}\n');
-    // Loaded on use: proper-lockfile pulls in signal-exit, whose signal handlers would end a
-    // worker on SIGTERM before its graceful shutdown.
-    const { lock } = await import('proper-lockfile');
-    const release = await lock(this.path, { retries: { retries: 50, minTimeout: 10, maxTimeout: 100 } });
-    try {
+    return lockedUpdate(this.path, '{}\n', () => {
       const all = this.all();
       const next = { ...NONE, ...all[task], ...patch };
       if (!next.disabled && !next.paused) delete all[task];
       else all[task] = next;
-      await writeFileAtomic(this.path, `${JSON.stringify(all, null, 2)}\n`);
-      return next;
-    } finally {
-      await release();
-    }
+      return { text: `${JSON.stringify(all, null, 2)}\n`, value: next };
+    });
   }
 
   /**

@@ -15,8 +15,9 @@ import { CascadenceError } from '../core/errors';
 import { pipelineWorkflowId, scheduleId } from '../core/ids';
 import type { PipelineRequest } from '../core';
 import { hashId } from '../events/hash';
-import { nextRuns, validateCron, validateTimezone } from '../schedules/cron';
+import { nextRuns } from '../schedules/cron';
 import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from './backend';
+export { validateScheduleRequest } from '../schedules/validate';
 
 /** What the schedule remembers about itself (in its action's memo; the schedule memo cannot be updated). */
 interface ScheduleMemo {
@@ -36,25 +37,6 @@ const TO_TEMPORAL: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
 
 function fromTemporal(policy: string | undefined): OverlapPolicy {
   return (OVERLAP_POLICIES.find((p) => TO_TEMPORAL[p] === policy) ?? 'skip') as OverlapPolicy;
-}
-
-/** Validates a schedule request. @throws CascadenceError VALIDATION or USAGE. */
-export function validateScheduleRequest(
-  request: ScheduleRequest,
-  defaultTimezone: string,
-): ScheduleRequest & { timezone: string } {
-  if (!request.userId && !request.userHash)
-    throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
-  if (!request.groupId && !request.groupHash)
-    throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
-  const timezone = validateTimezone(request.timezone ?? defaultTimezone);
-  const cron = validateCron(request.cron, timezone);
-  if (request.overlap && !OVERLAP_POLICIES.includes(request.overlap)) {
-    throw new CascadenceError('VALIDATION', `invalid overlap policy ${JSON.stringify(request.overlap)}`, {
-      hint: `use one of ${OVERLAP_POLICIES.join(', ')}`,
-    });
-  }
-  return { ...request, cron, timezone };
 }
 
 /** Creates or updates the schedule of `request.task`. */

@@ -13,8 +13,14 @@ export abstract class TaskFlagCommand extends BaseCommand<typeof TaskFlagCommand
   async run(): Promise<void> {
     // oclif spreads the options object, which drops inherited statics: name them explicitly.
     const { args } = await this.parse({ args: TaskFlagCommand.args, baseFlags: TaskFlagCommand.baseFlags });
-    const { setTaskFlag } = await import('../backends/backend');
-    await setTaskFlag(await this.catalogue(), args.name, { disabled: this.disabled });
+    const config = await this.loadConfig();
+    if (config.backend === 'cronyx') {
+      // Cronyx tasks live on the server, not in this process's registry.
+      await this.withBackend((b) => (this.disabled ? b.disable(args.name) : b.enable(args.name)));
+    } else {
+      const { setTaskFlag } = await import('../backends/backend');
+      await setTaskFlag(await this.catalogue(), args.name, { disabled: this.disabled });
+    }
     if (this.flags.json) return this.printJson({ task: args.name, enabled: !this.disabled });
     this.log(`${args.name} ${this.disabled ? 'disabled' : 'enabled'}`);
   }

@@ -1,6 +1,7 @@
 /**
  * Configuration: defaults, overridden by the YAML file named by `CASCADENCE_CONFIG` (or
- * `--config`), overridden by environment variables, overridden by CLI flags. Node-only.
+ * `--config`), overridden by environment variables, overridden by CLI flags. The keys and
+ * variables follow the original Cascadence (see the README's table). Node-only.
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -9,9 +10,14 @@ import { parse } from 'yaml';
 import { CascadenceError } from '../core/errors';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
 
-/** The backends Cascadence can run on. */
-export const BACKENDS = ['temporal', 'base'] as const;
+/** The backends Cascadence can run on (`dag` is `cron` honouring task dependencies). */
+export const BACKENDS = ['temporal', 'base', 'cron', 'dag', 'cronyx'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+
+/** Event transports available now. */
+export const EVENT_TRANSPORTS = ['none', 'log'] as const;
+
+const home = (file: string): string => join(homedir(), '.cascadence', file);
 
 /** Effective configuration. */
 export interface CascadenceConfig {
@@ -22,15 +28,36 @@ export interface CascadenceConfig {
   taskQueue: string;
   /** Key of the HMAC that hashes user and group ids ('' means plain SHA-256). */
   hashSecret: string;
+  /** Default timezone of schedules. */
   timezone: string;
   /** File holding task flags (disabled, paused). */
   statePath: string;
   /** JSON Lines audit store of the non-Temporal modes. */
   auditPath: string;
+  /** Schedules of the `cron` backend. */
+  schedulesPath: string;
   /** Event transport: `none`, or `log` (JSON lines on stderr). */
   events: string;
   /** Modules whose tasks are registered beside the built-in ones (CLI and worker alike). */
   taskModules: string[];
+  /** The CronyxServer of the `cronyx` backend. */
+  cronyxBaseUrl: string | undefined;
+  /** Seconds per Cronyx request. */
+  cronyxTimeout: number;
+  /** Whether the cronyx backend refreshes its task list periodically. */
+  cronyxRefresh: boolean;
+  /** UME settings and store paths of the original, read for the features that use them. */
+  umeTransport: string | undefined;
+  umeGrpcStub: string | undefined;
+  umeGrpcMethod: string | undefined;
+  umeNatsConn: string | undefined;
+  umeNatsSubject: string | undefined;
+  umeBroadcastPointers: boolean;
+  stagesPath: string;
+  pointersPath: string;
+  ideasPath: string;
+  tasksPath: string;
+  suggestionsPath: string;
   /** Where the config came from, for messages. */
   source: string | undefined;
 }
@@ -44,23 +71,106 @@ export interface ConfigOverrides {
   taskQueue?: string | undefined;
 }
 
-const FILE_KEYS: Record<string, keyof CascadenceConfig | null> = {
-  backend: 'backend',
-  scheduler: 'backend',
-  temporal_server: 'address',
-  temporal_address: 'address',
-  temporal_namespace: 'namespace',
-  task_queue: 'taskQueue',
-  hash_secret: 'hashSecret',
-  timezone: 'timezone',
-  state_path: 'statePath',
-  audit_path: 'auditPath',
-  events: 'events',
-  task_modules: 'taskModules',
-};
+type Kind = 'string' | 'number' | 'boolean' | 'list';
 
-/** Event transports available now. */
-export const EVENT_TRANSPORTS = ['none', 'log'] as const;
+/** One setting: its field, YAML keys, environment variables (later ones win) and kind. */
+interface Setting {
+  field: Exclude<keyof CascadenceConfig, 'source'>;
+  keys: string[];
+  env: string[];
+  kind: Kind;
+}
+
+const SETTINGS: Setting[] = [
+  { field: 'backend', keys: ['backend', 'scheduler'], env: ['CASCADENCE_SCHEDULER'], kind: 'string' },
+  {
+    field: 'address',
+    keys: ['temporal_server', 'temporal_address'],
+    env: ['TEMPORAL_SERVER', 'TEMPORAL_ADDRESS'],
+    kind: 'string',
+  },
+  { field: 'namespace', keys: ['temporal_namespace'], env: ['TEMPORAL_NAMESPACE'], kind: 'string' },
+  { field: 'taskQueue', keys: ['task_queue'], env: ['CASCADENCE_TASK_QUEUE'], kind: 'string' },
+  { field: 'hashSecret', keys: ['hash_secret'], env: ['CASCADENCE_HASH_SECRET'], kind: 'string' },
+  { field: 'timezone', keys: ['timezone'], env: ['CASCADENCE_TIMEZONE'], kind: 'string' },
+  { field: 'statePath', keys: ['state_path'], env: ['CASCADENCE_STATE_PATH'], kind: 'string' },
+  { field: 'auditPath', keys: ['audit_path'], env: ['CASCADENCE_AUDIT_PATH'], kind: 'string' },
+  { field: 'schedulesPath', keys: ['schedules_path'], env: ['CASCADENCE_SCHEDULES_PATH'], kind: 'string' },
+  { field: 'events', keys: ['events'], env: ['CASCADENCE_EVENTS'], kind: 'string' },
+  { field: 'taskModules', keys: ['task_modules'], env: ['CASCADENCE_TASK_MODULES'], kind: 'list' },
+  { field: 'cronyxBaseUrl', keys: ['cronyx_base_url'], env: ['CRONYX_BASE_URL'], kind: 'string' },
+  { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
+  { field: 'cronyxRefresh', keys: ['cronyx_refresh'], env: ['CASCADENCE_CRONYX_REFRESH'], kind: 'boolean' },
+  { field: 'umeTransport', keys: ['ume_transport'], env: ['UME_TRANSPORT'], kind: 'string' },
+  { field: 'umeGrpcStub', keys: ['ume_grpc_stub'], env: ['UME_GRPC_STUB'], kind: 'string' },
+  { field: 'umeGrpcMethod', keys: ['ume_grpc_method'], env: ['UME_GRPC_METHOD'], kind: 'string' },
+  { field: 'umeNatsConn', keys: ['ume_nats_conn'], env: ['UME_NATS_CONN'], kind: 'string' },
+  { field: 'umeNatsSubject', keys: ['ume_nats_subject'], env: ['UME_NATS_SUBJECT'], kind: 'string' },
+  { field: 'umeBroadcastPointers', keys: ['ume_broadcast_pointers'], env: ['UME_BROADCAST_POINTERS'], kind: 'boolean' },
+  { field: 'stagesPath', keys: ['stages_path'], env: ['CASCADENCE_STAGES_PATH'], kind: 'string' },
+  { field: 'pointersPath', keys: ['pointers_path'], env: ['CASCADENCE_POINTERS_PATH'], kind: 'string' },
+  { field: 'ideasPath', keys: ['ideas_path'], env: ['CASCADENCE_IDEAS_PATH'], kind: 'string' },
+  { field: 'tasksPath', keys: ['tasks_path'], env: ['CASCADENCE_TASKS_PATH'], kind: 'string' },
+  { field: 'suggestionsPath', keys: ['suggestions_path'], env: ['CASCADENCE_SUGGESTIONS_PATH'], kind: 'string' },
+];
+
+/** Defaults of every setting. */
+export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
+  return {
+    backend: 'temporal',
+    address: 'localhost:7233',
+    namespace: 'default',
+    taskQueue: DEFAULT_TASK_QUEUE,
+    hashSecret: '',
+    timezone: 'UTC',
+    statePath: home('task-state.json'),
+    auditPath: home('audit.jsonl'),
+    schedulesPath: home('schedules.yml'),
+    events: 'none',
+    taskModules: [],
+    cronyxBaseUrl: undefined,
+    cronyxTimeout: 5,
+    cronyxRefresh: true,
+    umeTransport: undefined,
+    umeGrpcStub: undefined,
+    umeGrpcMethod: undefined,
+    umeNatsConn: undefined,
+    umeNatsSubject: undefined,
+    umeBroadcastPointers: false,
+    stagesPath: home('stages.yml'),
+    pointersPath: home('pointers.yml'),
+    ideasPath: home('ideas.yml'),
+    tasksPath: home('tasks.yml'),
+    suggestionsPath: home('suggestions.yml'),
+  };
+}
+
+/** Environment booleans: `0`, `false` and `no` (any case) are false, anything else true (as in the original). */
+function envBoolean(value: string): boolean {
+  return !['0', 'false', 'no'].includes(value.trim().toLowerCase());
+}
+
+function coerce(setting: Setting, value: unknown, where: string, fromEnv: boolean): unknown {
+  switch (setting.kind) {
+    case 'list':
+      if (Array.isArray(value)) return value.map(String);
+      return String(value)
+        .split(',')
+        .map((p) => p.trim())
+        .filter(Boolean);
+    case 'boolean':
+      return fromEnv || typeof value === 'string' ? envBoolean(String(value)) : Boolean(value);
+    case 'number': {
+      const n = Number(value);
+      if (!Number.isFinite(n) || n <= 0) {
+        throw new CascadenceError('CONFIG', `${where} must be a positive number, got ${JSON.stringify(value)}`);
+      }
+      return n;
+    }
+    default:
+      return String(value);
+  }
+}
 
 function readFile(path: string): Record<string, unknown> {
   if (!existsSync(path)) {
@@ -82,58 +192,40 @@ function readFile(path: string): Record<string, unknown> {
   return data as Record<string, unknown>;
 }
 
+const BY_KEY = new Map(SETTINGS.flatMap((s) => s.keys.map((k) => [k, s] as const)));
+
 /**
  * Loads the effective configuration.
- * @throws CascadenceError CONFIG for a missing or malformed file or an unknown backend.
+ * @throws CascadenceError CONFIG for a missing or malformed file, a bad value or an unknown backend or transport.
  */
 export function loadConfig(
   overrides: ConfigOverrides = {},
   env: NodeJS.ProcessEnv = process.env,
   warn: (message: string) => void = (m) => process.stderr.write(`warning: ${m}\n`),
 ): CascadenceConfig {
-  const cfg: Record<string, unknown> = {
-    backend: 'temporal',
-    address: 'localhost:7233',
-    namespace: 'default',
-    taskQueue: DEFAULT_TASK_QUEUE,
-    hashSecret: '',
-    timezone: 'UTC',
-    statePath: join(homedir(), '.cascadence', 'task-state.json'),
-    auditPath: join(homedir(), '.cascadence', 'audit.jsonl'),
-    events: 'none',
-    taskModules: [],
-  };
+  const cfg: Record<string, unknown> = defaultConfig();
   const path = overrides.config ?? env.CASCADENCE_CONFIG;
   if (path) {
     for (const [key, value] of Object.entries(readFile(path))) {
-      const target = Object.hasOwn(FILE_KEYS, key) ? FILE_KEYS[key] : undefined;
-      if (target === undefined) warn(`unknown key ${JSON.stringify(key)} in ${path} (ignored)`);
-      else if (target === 'taskModules') cfg.taskModules = Array.isArray(value) ? value.map(String) : [String(value)];
-      else if (target !== null && value !== null && value !== undefined) cfg[target] = String(value);
+      const setting = BY_KEY.get(key);
+      if (!setting) warn(`unknown key ${JSON.stringify(key)} in ${path} (ignored)`);
+      else if (value !== null && value !== undefined)
+        cfg[setting.field] = coerce(setting, value, `${key} in ${path}`, false);
     }
   }
-  const fromEnv: Array<[keyof CascadenceConfig, string | undefined]> = [
-    ['backend', env.CASCADENCE_SCHEDULER],
-    ['address', env.TEMPORAL_SERVER],
-    ['address', env.TEMPORAL_ADDRESS],
-    ['namespace', env.TEMPORAL_NAMESPACE],
-    ['taskQueue', env.CASCADENCE_TASK_QUEUE],
-    ['hashSecret', env.CASCADENCE_HASH_SECRET],
-    ['timezone', env.CASCADENCE_TIMEZONE],
-    ['statePath', env.CASCADENCE_STATE_PATH],
-    ['auditPath', env.CASCADENCE_AUDIT_PATH],
-    ['events', env.CASCADENCE_EVENTS],
+  for (const setting of SETTINGS) {
+    for (const name of setting.env) {
+      const value = env[name];
+      if (value !== undefined && value !== '') cfg[setting.field] = coerce(setting, value, name, true);
+    }
+  }
+  const flags: Array<[keyof CascadenceConfig, string | undefined]> = [
     ['backend', overrides.backend],
     ['address', overrides.address],
     ['namespace', overrides.namespace],
     ['taskQueue', overrides.taskQueue],
   ];
-  for (const [key, value] of fromEnv) if (value !== undefined && value !== '') cfg[key] = value;
-  if (env.CASCADENCE_TASK_MODULES) {
-    cfg.taskModules = env.CASCADENCE_TASK_MODULES.split(',')
-      .map((p) => p.trim())
-      .filter(Boolean);
-  }
+  for (const [field, value] of flags) if (value !== undefined && value !== '') cfg[field] = value;
   if (!(BACKENDS as readonly string[]).includes(String(cfg.backend))) {
     throw new CascadenceError(
       'CONFIG',

@@ -13,3 +13,4 @@ export * from './plan';
 export * from './context';
 export * from './duration';
 export * from './kinds';
+export * from './dependencies';

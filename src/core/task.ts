@@ -99,6 +99,8 @@ export interface TaskOptions {
 export interface Task<Input = unknown> {
   /** Shown by `task list --json` and in the Web UI memo. */
   description?: string;
+  /** Tasks that must run first when this one runs with its dependencies (`--with-deps`, the `dag` backend). */
+  dependsOn?: readonly string[];
   kind?: TaskKind;
   options?: TaskOptions;
   intake?(ctx: StageContext<Input>): unknown;
@@ -117,6 +119,7 @@ export interface TaskDescription {
   name: string;
   kind: TaskKind;
   description?: string;
+  dependsOn?: string[];
   /** The steps this task performs and who performs them; absent steps are skipped. */
   steps: Partial<Record<StepName, StepSource>>;
   options: TaskOptions;

@@ -5,6 +5,7 @@
 import {
   CascadenceError,
   isValidTaskName,
+  prerequisiteOrder,
   type StepName,
   type StepSource,
   type Task,
@@ -62,6 +63,17 @@ export class TaskRegistry {
     return task;
   }
 
+  /**
+   * `task`'s prerequisites then `task`, each once, in dependency order.
+   * @throws CascadenceError UNKNOWN_TASK, or VALIDATION for a cycle or an unknown prerequisite.
+   */
+  withPrerequisites(task: string): string[] {
+    this.get(task);
+    return prerequisiteOrder(task, (name) =>
+      this.tasks.has(name) ? (this.tasks.get(name)?.dependsOn ?? []) : undefined,
+    );
+  }
+
   /** The provider used when a task lacks `research` or `plan`. */
   provider(step: 'research' | 'plan'): Providers['research'] | undefined {
     return this.providers[step];
@@ -82,6 +94,7 @@ export class TaskRegistry {
       name,
       kind: task.kind ?? 'task',
       ...(task.description === undefined ? {} : { description: task.description }),
+      ...(task.dependsOn === undefined ? {} : { dependsOn: [...task.dependsOn] }),
       steps,
       options: task.options ?? {},
     };

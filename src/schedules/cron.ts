@@ -6,21 +6,45 @@
 import { Cron } from 'croner';
 import { CascadenceError } from '../core/errors';
 
-const FIELDS = [
-  { name: 'minute', range: '0-59' },
-  { name: 'hour', range: '0-23' },
-  { name: 'day of month', range: '1-31' },
-  { name: 'month', range: '1-12 or JAN-DEC' },
-  { name: 'day of week', range: '0-7 or SUN-SAT, 0 and 7 are Sunday' },
-] as const;
+const MONTHS = ['JAN', 'FEB', 'MAR', 'APR', 'MAY', 'JUN', 'JUL', 'AUG', 'SEP', 'OCT', 'NOV', 'DEC'];
+const DAYS = ['SUN', 'MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT'];
 
-function parses(pattern: string, timezone: string): boolean {
-  try {
-    new Cron(pattern, { timezone, paused: true, legacyMode: true });
-    return true;
-  } catch {
-    return false;
-  }
+interface Field {
+  name: string;
+  min: number;
+  max: number;
+  range: string;
+  /** Names for values, with the value of the first name. */
+  names?: { list: string[]; first: number };
+}
+
+const FIELDS: Field[] = [
+  { name: 'minute', min: 0, max: 59, range: '0-59' },
+  { name: 'hour', min: 0, max: 23, range: '0-23' },
+  { name: 'day of month', min: 1, max: 31, range: '1-31' },
+  { name: 'month', min: 1, max: 12, range: '1-12 or JAN-DEC', names: { list: MONTHS, first: 1 } },
+  { name: 'day of week', min: 0, max: 7, range: '0-7 or SUN-SAT, 0 and 7 are Sunday', names: { list: DAYS, first: 0 } },
+];
+
+function fieldValue(token: string, field: Field): number | undefined {
+  if (/^\d+$/.test(token)) return Number(token);
+  const i = field.names?.list.indexOf(token.toUpperCase()) ?? -1;
+  return i >= 0 && field.names ? i + field.names.first : undefined;
+}
+
+/** Standard cron syntax only: `*`, numbers or names, ranges `a-b`, steps `/n`, lists `a,b`; every value in range. */
+function validField(text: string, field: Field): boolean {
+  return text.split(',').every((part) => {
+    const [range = '', step, ...extra] = part.split('/');
+    if (extra.length > 0 || (step !== undefined && !(/^\d+$/.test(step) && Number(step) >= 1))) return false;
+    if (range === '*') return true;
+    const [a = '', b, ...more] = range.split('-');
+    if (more.length > 0) return false;
+    const lo = fieldValue(a, field);
+    // `MON-SUN`: Sunday closing a range is 7.
+    const hi = b === undefined ? lo : field.max === 7 && b.toUpperCase() === 'SUN' ? 7 : fieldValue(b, field);
+    return lo !== undefined && hi !== undefined && lo >= field.min && hi <= field.max && lo <= hi;
+  });
 }
 
 /**
@@ -53,19 +77,33 @@ export function validateCron(expression: string, timezone = 'UTC'): string {
     );
   }
   validateTimezone(timezone);
-  const normalised = fields.join(' ');
-  if (parses(normalised, timezone)) return normalised;
-  // Name the first field that is wrong on its own (every other field a wildcard).
-  const bad = fields.findIndex((_f, i) => !parses(fields.map((f, j) => (i === j ? f : '*')).join(' '), timezone));
+  const bad = fields.findIndex((f, i) => !validField(f, FIELDS[i] as Field));
   const field = FIELDS[bad];
-  const why = field
-    ? `${field.name} ${JSON.stringify(fields[bad])} is not valid (${field.range})`
-    : 'the fields do not combine';
-  throw new CascadenceError('VALIDATION', `invalid cron ${JSON.stringify(expression)}: ${why}`, { hint });
+  if (field) {
+    throw new CascadenceError(
+      'VALIDATION',
+      `invalid cron ${JSON.stringify(expression)}: ${field.name} ${JSON.stringify(fields[bad])} is not valid (${field.range})`,
+      { hint },
+    );
+  }
+  const normalised = fields.join(' ');
+  if (nextRuns(normalised, timezone, 1).length === 0) {
+    throw new CascadenceError(
+      'VALIDATION',
+      `invalid cron ${JSON.stringify(expression)}: it never fires (no such date)`,
+      {
+        hint,
+      },
+    );
+  }
   return normalised;
 }
 
 /** The next `count` fire times of a (valid) expression after `from`. */
 export function nextRuns(expression: string, timezone = 'UTC', count = 3, from = new Date()): Date[] {
-  return new Cron(expression, { timezone, paused: true, legacyMode: true }).nextRuns(count, from);
+  try {
+    return new Cron(expression, { timezone, paused: true, legacyMode: true }).nextRuns(count, from);
+  } catch {
+    return []; // croner gives up (or overflows its stack) on dates that never exist, e.g. 31 April
+  }
 }

@@ -4,7 +4,7 @@
  * `timezone`, `recurrence` (kept as the schedule's note), `overlap`. The whole file is
  * validated before anything is registered; every problem names the entry and its YAML line.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isScalar, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
 import { CascadenceError } from '../core/errors';
 import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from '../backends/backend';
 import { validateCron, validateTimezone } from './cron';
@@ -24,8 +24,8 @@ const KEYS = [
 
 /** Options for reading a schedules file. */
 export interface ParseOptions {
-  /** Task names that exist; entries for others are errors. */
-  knownTasks: readonly string[];
+  /** Task names that exist; entries for others are errors (`'any'` accepts every name, for stored files). */
+  knownTasks: readonly string[] | 'any';
   /** Timezone of entries without one. */
   defaultTimezone: string;
   /** Ids for entries that give none (e.g. from `--user-id`/`--group-id`). */
@@ -42,13 +42,14 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
   const lineOf = (node: Node | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
-    const pos = e?.linePos?.[0];
+    const pos = e ? lineCounter.linePos(e.pos[0]) : { line: 1, col: 1 };
     throw new CascadenceError(
       'VALIDATION',
-      `${file}:${pos ? `${pos.line}:${pos.col}` : '1'}: not valid YAML: ${e?.message.split('\n')[0] ?? 'parse error'}`,
+      `${file}:${pos.line}:${pos.col}: not valid YAML: ${e?.message.split('\n')[0] ?? 'parse error'}`,
     );
   }
-  if (doc.contents === null) return [];
+  // An empty document (nothing, comments, or a bare `---`) holds no schedules.
+  if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return [];
   if (!isMap(doc.contents)) {
     throw new CascadenceError('VALIDATION', `${file}:1: expected a mapping of task name to cron or settings`);
   }
@@ -56,25 +57,28 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
   const requests: ScheduleRequest[] = [];
   for (const pair of doc.contents.items) {
     const keyNode = pair.key as Node;
-    const name = isScalar(keyNode) ? String(keyNode.value) : '';
-    const at = `${file}:${lineOf(keyNode)}: ${name || '(entry)'}`;
-    const problem = (line: number, what: string): void => void problems.push(`${file}:${line}: ${name}: ${what}`);
-    if (!options.knownTasks.includes(name)) {
+    const name = isScalar(keyNode) ? scalarText(keyNode) : '';
+    // Names print on one line whatever they hold (a quoted key may contain a line break).
+    const shown = /^[\w.-]+$/.test(name) ? name : JSON.stringify(name);
+    const at = `${file}:${lineOf(keyNode)}: ${shown || '(entry)'}`;
+    const problem = (line: number, what: string): void => void problems.push(`${file}:${line}: ${shown}: ${what}`);
+    if (options.knownTasks !== 'any' && !options.knownTasks.includes(name)) {
       problems.push(`${at}: unknown task (known tasks: ${options.knownTasks.join(', ') || 'none'})`);
       continue;
     }
     const value = pair.value as Node | null;
-    const raw: Record<string, unknown> = {};
-    const lines: Record<string, number> = {};
-    if (isScalar(value) && typeof value.value === 'string') raw.expr = value.value;
+    // Maps, not plain objects: a key such as `__proto__` must stay an ordinary key.
+    const raw = new Map<string, unknown>();
+    const lines = new Map<string, number>();
+    if (isScalar(value) && typeof value.value === 'string') raw.set('expr', value.value);
     else if (isMap(value)) {
       for (const item of value.items) {
-        const k = isScalar(item.key) ? String(item.key.value) : '';
-        lines[k] = lineOf(item.key as Node);
-        raw[k] = isScalar(item.value) ? item.value.value : (item.value as Node | null)?.toJSON?.();
+        const k = isScalar(item.key) ? scalarText(item.key) : '';
+        lines.set(k, lineOf(item.key as Node));
+        raw.set(k, isScalar(item.value) ? scalarValue(item.value) : (item.value as Node | null)?.toJSON?.());
         if (!KEYS.includes(k)) {
           problem(
-            lines[k] ?? lineOf(value),
+            lines.get(k) ?? lineOf(value),
             k === 'calendar_event'
               ? 'calendar_event schedules are not supported yet'
               : `unknown key ${JSON.stringify(k)} (known: ${KEYS.join(', ')})`,
@@ -85,9 +89,9 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
       problems.push(`${at}: expected a cron string or a mapping with expr`);
       continue;
     }
-    const line = (k: string): number => lines[k] ?? lineOf(value);
+    const line = (k: string): number => lines.get(k) ?? lineOf(keyNode);
     const str = (k: string): string | undefined => {
-      const v = raw[k];
+      const v = raw.get(k);
       if (v === undefined || v === null) return undefined;
       if (typeof v !== 'string' && typeof v !== 'number') {
         problem(line(k), `${k} must be a string`);
@@ -103,15 +107,23 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
     const groupHash = str('group_hash');
     const overlap = str('overlap');
     const note = str('recurrence') ?? str('note');
-    const paused = raw.paused;
+    const paused = raw.get('paused');
     if (paused !== undefined && typeof paused !== 'boolean') problem(line('paused'), 'paused must be true or false');
     if (!expr) problem(line('expr'), 'expr (the cron expression) is required');
     let cron = '';
+    let timezoneOk = true;
     try {
       validateTimezone(timezone);
-      if (expr) cron = validateCron(expr, timezone);
     } catch (err) {
-      problem(line(expr && raw.timezone === undefined ? 'expr' : 'timezone'), (err as Error).message);
+      timezoneOk = false;
+      problem(line('timezone'), (err as Error).message);
+    }
+    if (expr && timezoneOk) {
+      try {
+        cron = validateCron(expr, timezone);
+      } catch (err) {
+        problem(line('expr'), (err as Error).message);
+      }
     }
     if (!userId && !userHash) problem(line('user_id'), 'user_id is required (or pass --user-id)');
     if (!groupId && !groupHash) problem(line('group_id'), 'group_id is required (or pass --group-id)');
@@ -135,11 +147,34 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
   return requests;
 }
 
+/** The text of a scalar as written (`007` stays "007"; a long number keeps every digit). */
+function scalarText(node: Scalar): string {
+  if (typeof node.value === 'string') return node.value;
+  return node.source ?? String(node.value);
+}
+
+/** A scalar's value, keeping numbers as written so ids and names are never rewritten. */
+function scalarValue(node: Scalar): unknown {
+  return typeof node.value === 'number' || node.value === null || typeof node.value === 'boolean'
+    ? typeof node.value === 'boolean'
+      ? node.value
+      : (node.source ?? node.value)
+    : node.value;
+}
+
+/** What a schedules file holds of a schedule. */
+export type ScheduleEntry = Pick<
+  ScheduleInfo,
+  'name' | 'cron' | 'timezone' | 'userHash' | 'groupHash' | 'overlap' | 'paused'
+> & {
+  note?: string;
+};
+
 /** Schedules as a schedules file (hashed ids only), which `load-schedules` reads back. */
-export function formatSchedulesFile(schedules: ScheduleInfo[]): string {
+export function formatSchedulesFile(schedules: ScheduleEntry[]): string {
   const lines = ['# Cascadence schedules (ids are hashed; `task load-schedules FILE` reads this back)'];
   for (const s of schedules) {
-    lines.push(`${s.name}:`);
+    lines.push(`${JSON.stringify(s.name)}:`);
     lines.push(`  expr: ${JSON.stringify(s.cron)}`);
     lines.push(`  timezone: ${JSON.stringify(s.timezone)}`);
     lines.push(`  user_hash: ${JSON.stringify(s.userHash)}`);

@@ -3,3 +3,5 @@
  */
 export * from './cron';
 export * from './file';
+export * from './store';
+export * from './scheduler';

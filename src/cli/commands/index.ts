@@ -5,6 +5,7 @@
  */
 import Audit from './audit';
 import Cancel from './cancel';
+import CronRun from './cron/run';
 import Dev from './dev';
 import Disable from './disable';
 import Enable from './enable';
@@ -28,6 +29,7 @@ import Worker from './worker';
 export const COMMANDS = {
   audit: Audit,
   cancel: Cancel,
+  'cron:run': CronRun,
   dev: Dev,
   disable: Disable,
   enable: Enable,

@@ -38,6 +38,7 @@ describe('exitCodeFor', () => {
     PLAN_DEPTH_EXCEEDED: 2,
     CONTEXT_REJECTED: 2,
     UNKNOWN_RUN: 2,
+    UNKNOWN_SCHEDULE: 2,
     RUN_FINISHED: 2,
     CONFIG: 3,
     CONNECTION: 4,

@@ -1,0 +1,3 @@
+module cascadence.example/cronyx-go-plugin
+
+go 1.23

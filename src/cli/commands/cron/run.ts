@@ -1,0 +1,42 @@
+import { BaseCommand } from '../../base-command';
+import { CascadenceError } from '../../../core/errors';
+
+export default class CronRun extends BaseCommand<typeof CronRun> {
+  static override summary = 'Run the cron backend’s scheduler in the foreground.';
+  static override description =
+    'Runs every schedule in schedules.yml (CASCADENCE_SCHEDULES_PATH) in this process, re-reading the file when it changes (`task schedule ... --backend cron` from another shell takes effect within a second). Runs are in-process pipelines audited to CASCADENCE_AUDIT_PATH. Ctrl+C or SIGTERM stops after runs in flight finish.';
+  static override examples = [
+    '<%= config.bin %> cron run --backend cron',
+    'CASCADENCE_SCHEDULER=dag <%= config.bin %> cron run',
+  ];
+
+  async run(): Promise<void> {
+    const config = await this.loadConfig();
+    if (config.backend !== 'cron' && config.backend !== 'dag') {
+      throw new CascadenceError('USAGE', `task cron run needs the cron or dag backend, not ${config.backend}`, {
+        hint: 'pass --backend cron or set CASCADENCE_SCHEDULER=cron',
+      });
+    }
+    const registry = await this.loadRegistry();
+    await this.withBackend(async (backend) => {
+      const [{ CronBackend }, { CronScheduler }] = await Promise.all([
+        import('../../../backends/cron'),
+        import('../../../schedules/scheduler'),
+      ]);
+      if (!(backend instanceof CronBackend)) throw new CascadenceError('INTERNAL', 'expected the cron backend');
+      const scheduler = new CronScheduler(
+        backend,
+        (line) => this.log(`${new Date().toISOString()} ${line}`),
+        new Set(registry.names()),
+      );
+      scheduler.start();
+      this.log(`cron scheduler on ${config.schedulesPath}; Ctrl+C to stop`);
+      await new Promise<void>((resolve) => {
+        process.once('SIGINT', resolve);
+        process.once('SIGTERM', resolve);
+      });
+      await scheduler.stop();
+      this.log('cron scheduler stopped');
+    });
+  }
+}
