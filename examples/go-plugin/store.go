@@ -109,8 +109,8 @@ func (s *Store) List() []JobView {
 	return out
 }
 
-// Tick runs every job whose schedule selects the minute of t and records the
-// results. It returns how many jobs ran.
+// Tick runs every job whose schedule selects the minute of t (in t's
+// location; the scheduler passes UTC) and records the results. It returns how many jobs ran.
 func (s *Store) Tick(t time.Time) int {
 	s.mu.Lock()
 	var due []*Job
@@ -135,8 +135,9 @@ func (s *Store) Tick(t time.Time) int {
 	return len(due)
 }
 
-// RunScheduler wakes at every minute boundary (server local time) and runs
-// the jobs due in that minute, until ctx is done.
+// RunScheduler wakes at every minute boundary and runs the jobs due in that
+// minute, matched in UTC (as Cascadence's cronyx backend expects), until ctx
+// is done.
 func (s *Store) RunScheduler(ctx context.Context) {
 	for {
 		next := time.Now().Truncate(time.Minute).Add(time.Minute)
@@ -147,6 +148,6 @@ func (s *Store) RunScheduler(ctx context.Context) {
 			return
 		case <-timer.C:
 		}
-		s.Tick(next)
+		s.Tick(next.UTC())
 	}
 }

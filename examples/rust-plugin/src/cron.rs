@@ -1,7 +1,7 @@
 //! Standard five-field cron expressions (minute hour day-of-month month
 //! day-of-week), numbers only.
 
-/// The broken-down local time a schedule is matched against.
+/// The broken-down UTC time a schedule is matched against.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct CivilTime {
     pub minute: u32,
@@ -15,25 +15,7 @@ pub struct CivilTime {
 }
 
 impl CivilTime {
-    /// The local time (TZ) of `unix_secs`.
-    pub fn local(unix_secs: i64) -> CivilTime {
-        let t = unix_secs as libc::time_t;
-        // SAFETY: localtime_r only writes into the tm we hand it.
-        let mut tm: libc::tm = unsafe { std::mem::zeroed() };
-        let ok = unsafe { !libc::localtime_r(&t, &mut tm).is_null() };
-        if !ok {
-            return CivilTime::utc(unix_secs);
-        }
-        CivilTime {
-            minute: tm.tm_min as u32,
-            hour: tm.tm_hour as u32,
-            day: tm.tm_mday as u32,
-            month: tm.tm_mon as u32 + 1,
-            weekday: tm.tm_wday as u32,
-        }
-    }
-
-    /// The UTC time of `unix_secs` (used by tests and as a fallback).
+    /// The UTC time of `unix_secs`.
     pub fn utc(unix_secs: i64) -> CivilTime {
         let days = unix_secs.div_euclid(86_400);
         let secs = unix_secs.rem_euclid(86_400);
@@ -274,6 +256,44 @@ mod tests {
                 weekday: 4
             }
         );
+    }
+
+    #[test]
+    fn utc_calendar_walk() {
+        // every day from 1970 to 2100: the date advances by one day, months
+        // have their lengths, the weekday cycles
+        let leap = |y: i64| (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+        let (mut y, mut prev) = (1970i64, CivilTime::utc(0));
+        for d in 1..(131 * 366) {
+            let t = CivilTime::utc(d * 86_400 + 86_399);
+            let len = [
+                31,
+                if leap(y) { 29 } else { 28 },
+                31,
+                30,
+                31,
+                30,
+                31,
+                31,
+                30,
+                31,
+                30,
+                31,
+            ][prev.month as usize - 1];
+            let want = if prev.day < len {
+                (prev.day + 1, prev.month)
+            } else if prev.month < 12 {
+                (1, prev.month + 1)
+            } else {
+                y += 1;
+                (1, 1)
+            };
+            assert_eq!((t.day, t.month), want, "day {d}");
+            assert_eq!(t.weekday, (prev.weekday + 1) % 7);
+            assert_eq!((t.hour, t.minute), (23, 59));
+            prev = t;
+        }
+        assert!(y >= 2100);
     }
 
     #[test]

@@ -17,11 +17,6 @@ use std::thread;
 use store::Store;
 use tiny_http::{Header, ListenAddr, Response, Server};
 
-extern "C" {
-    /// POSIX; not exported by the libc crate.
-    fn tzset();
-}
-
 const DEFAULT_ADDR: &str = "127.0.0.1:8787";
 const WORKERS: usize = 4;
 const USAGE: &str = "usage: cronyx-rust-plugin [--addr HOST:PORT]   (default 127.0.0.1:8787; port 0 picks a free port)";
@@ -71,10 +66,6 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    // SAFETY: tzset only reads TZ and sets libc's time zone globals; no other
-    // thread exists yet.
-    unsafe { tzset() };
-
     // handlers first, so that a signal that comes early still stops us cleanly
     let mut signals = match Signals::new([SIGTERM, SIGINT]) {
         Ok(s) => s,

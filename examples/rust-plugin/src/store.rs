@@ -179,7 +179,8 @@ impl Store {
     }
 
     /// The scheduler loop: wakes at every minute boundary and runs the jobs
-    /// due in that minute (server local time), until [`Store::stop`].
+    /// due in that minute, matched in UTC (as Cascadence's cronyx backend
+    /// expects), until [`Store::stop`].
     pub fn run_scheduler(&self) {
         loop {
             let now = unix_now();
@@ -198,7 +199,7 @@ impl Store {
                 stopping = self.wake.wait_timeout(stopping, wait).unwrap().0;
             }
             drop(stopping);
-            self.tick(&CivilTime::local(next));
+            self.tick(&CivilTime::utc(next));
         }
     }
 

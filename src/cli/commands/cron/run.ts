@@ -31,11 +31,17 @@ export default class CronRun extends BaseCommand<typeof CronRun> {
       );
       scheduler.start();
       this.log(`cron scheduler on ${config.schedulesPath}; Ctrl+C to stop`);
-      await new Promise<void>((resolve) => {
-        process.once('SIGINT', resolve);
-        process.once('SIGTERM', resolve);
-      });
+      // `on`, not `once`: a listener that stays registered keeps signal-exit (loaded with the file
+      // lock) from re-raising the signal and killing the process before the runs in flight end.
+      let stopRequested!: () => void;
+      const stopped = new Promise<void>((resolve) => (stopRequested = resolve));
+      const onSignal = (): void => stopRequested();
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      await stopped;
       await scheduler.stop();
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
       this.log('cron scheduler stopped');
     });
   }

@@ -1,0 +1,107 @@
+/**
+ * The backend conformance suite: the same scenarios (run, disable, pause/resume of a task,
+ * schedule round trip, errors) against every backend. An operation a backend does not
+ * support must fail with UNSUPPORTED naming the backend, never half-work.
+ */
+import { isCascadenceError } from '../../src/core/errors';
+import type { Backend } from '../../src/backends/backend';
+
+/** How a backend is exercised: which task to run, with what input, and what it returns. */
+export interface BackendFixture {
+  backend: Backend;
+  task: string;
+  input?: unknown;
+  expected: unknown;
+  /** Compare results loosely (e.g. a run id inside). */
+  match?: (result: unknown) => void;
+  close?: () => Promise<void>;
+}
+
+async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isCascadenceError(err)) throw err;
+    return { code: err.code, message: err.message };
+  }
+  throw new Error('expected a failure');
+}
+
+const IDS = { userId: 'conformance-user', groupId: 'conformance-group' };
+
+export function backendConformance(name: string, make: () => Promise<BackendFixture>): void {
+  describe(`backend ${name}`, () => {
+    let fx: BackendFixture;
+    beforeAll(async () => {
+      fx = await make();
+    });
+    afterAll(async () => {
+      await fx?.close?.();
+      await fx?.backend.close();
+    });
+
+    it('lists its tasks, enabled', async () => {
+      const tasks = await fx.backend.list();
+      expect(tasks.find((t) => t.name === fx.task)).toMatchObject({ name: fx.task, enabled: true, paused: false });
+    });
+
+    it('runs a task and returns its result', async () => {
+      const outcome = await fx.backend.run({ task: fx.task, input: fx.input, ...IDS });
+      expect(typeof outcome.runId).toBe('string');
+      expect(outcome.runId.length).toBeGreaterThan(0);
+      if (fx.match) fx.match(outcome.result);
+      else expect(outcome.result).toEqual(fx.expected);
+    });
+
+    it('rejects an unknown task and missing ids', async () => {
+      expect((await failure(fx.backend.run({ task: 'no-such-task', ...IDS }))).code).toBe('UNKNOWN_TASK');
+      expect((await failure(fx.backend.run({ task: fx.task, userId: '', groupId: 'g' }))).code).toBe('USAGE');
+    });
+
+    it('refuses runs of a disabled task until it is enabled', async () => {
+      await fx.backend.disable(fx.task);
+      expect((await fx.backend.list()).find((t) => t.name === fx.task)?.enabled).toBe(false);
+      expect((await failure(fx.backend.run({ task: fx.task, input: fx.input, ...IDS }))).code).toBe('TASK_DISABLED');
+      await fx.backend.enable(fx.task);
+      await expect(fx.backend.run({ task: fx.task, input: fx.input, ...IDS })).resolves.toBeDefined();
+    });
+
+    it('pauses a task with no running run, refusing runs until resumed', async () => {
+      expect(await fx.backend.pause(fx.task, { groupId: 'nobody-runs-here' })).toEqual({
+        target: 'task',
+        changed: true,
+      });
+      expect((await failure(fx.backend.run({ task: fx.task, input: fx.input, ...IDS }))).code).toBe('TASK_PAUSED');
+      expect(await fx.backend.resume(fx.task, { groupId: 'nobody-runs-here' })).toEqual({
+        target: 'task',
+        changed: true,
+      });
+      await expect(fx.backend.run({ task: fx.task, input: fx.input, ...IDS })).resolves.toBeDefined();
+    });
+
+    it('schedules round trip, or says it cannot', async () => {
+      const request = { task: fx.task, cron: '0 9 * * 1', ...IDS };
+      if (!fx.backend.supports.has('schedule')) {
+        const err = await failure(fx.backend.schedule(request));
+        expect(err.code).toBe('UNSUPPORTED');
+        expect(err.message).toContain(fx.backend.name);
+        return;
+      }
+      const invalid = await failure(fx.backend.schedule({ ...request, cron: '0 61 * * *' }));
+      expect(invalid.code).toBe('VALIDATION');
+      expect((await fx.backend.schedules()).map((s) => s.name)).not.toContain(fx.task);
+
+      const info = await fx.backend.schedule(request);
+      expect(info).toMatchObject({ name: fx.task, cron: '0 9 * * 1' });
+      expect(info.nextRuns.length).toBeGreaterThan(0);
+      expect(new Date(info.nextRuns[0] as string).getUTCDay()).toBe(1);
+      const listed = (await fx.backend.schedules()).find((s) => s.name === fx.task);
+      expect(listed).toMatchObject({ cron: '0 9 * * 1' });
+      expect(JSON.stringify(listed)).not.toContain(IDS.userId);
+
+      await fx.backend.unschedule(fx.task);
+      expect((await fx.backend.schedules()).map((s) => s.name)).not.toContain(fx.task);
+      expect((await failure(fx.backend.unschedule(fx.task))).code).toBe('UNKNOWN_SCHEDULE');
+    });
+  });
+}
