@@ -47,10 +47,10 @@ import {
 } from './lib/harness';
 
 const LATENCY_RUNS = Number(process.env.BENCH_TEMPORAL_LATENCY_RUNS ?? 100);
-const BATCH = Number(process.env.BENCH_TEMPORAL_BATCH ?? 200);
+const BATCH = Number(process.env.BENCH_TEMPORAL_BATCH ?? 100);
 const BATCH_CONCURRENCY = 20;
-/** Throughput batches per side, alternating ABBA. */
-const BATCH_ROUNDS = 2;
+/** Throughput batches per side, in ABBA order (A B B A A B B A): short batches, so a drift over the run falls on both sides. */
+const BATCH_ROUNDS = 4;
 const WARMUP_SEQUENTIAL = 10;
 const WARMUP_BATCH = 60;
 /** Cascadence within 10% of the baseline. */

@@ -86,6 +86,8 @@ export interface ScheduleInfo {
   userHash: string;
   groupHash: string;
   catchupWindow?: string;
+  /** Task input of every run, if any. */
+  input?: unknown;
 }
 
 /** Which run of a task an operation is about: a run id, or the latest running run (of a group). */

@@ -72,6 +72,7 @@ export class CronBackend extends BaseBackend {
       overlap: request.overlap ?? 'skip',
       paused: request.paused ?? previous?.paused ?? false,
       ...(request.note !== undefined ? { note: request.note } : previous?.note ? { note: previous.note } : {}),
+      ...(request.input === undefined ? {} : { input: request.input }),
     };
     await this.scheduleStore.put(entry);
     return this.info(entry);
@@ -105,6 +106,7 @@ export class CronBackend extends BaseBackend {
         groupId: '',
         userHash: entry.userHash,
         groupHash: entry.groupHash,
+        ...(entry.input === undefined ? {} : { input: entry.input }),
       });
       await this.scheduleStore.recordRun(entry.name, { runId, startedAt, status: 'completed' });
       return outcome;

@@ -269,13 +269,13 @@ export class CronyxBackend implements Backend {
     return (await this.jobs()).map((j) => this.toInfo(j)).sort((a, b) => a.name.localeCompare(b.name));
   }
 
-  async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
-    if (action !== 'trigger')
-      throw unsupported(this.name, 'schedule', `Cronyx schedules cannot ${action}; unschedule and schedule again`);
-    const job = (await this.jobs()).find((j) => j.task === task);
-    if (!job)
-      throw new CascadenceError('UNKNOWN_SCHEDULE', `task ${task} has no schedule`, { hint: 'see `task schedules`' });
-    await this.run({ task, userId: '', groupId: '', userHash: job.user_id ?? '', groupHash: job.group_id ?? '' });
+  /** The Cronyx protocol has no pause, resume or run-now of a job. */
+  async scheduleAction(_task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
+    throw unsupported(
+      this.name,
+      'schedule',
+      `Cronyx jobs cannot ${action}: unschedule and schedule again, or \`task run\``,
+    );
   }
 
   async close(): Promise<void> {}

@@ -123,6 +123,7 @@ export async function toScheduleInfo(client: Client, name: string, desc: Schedul
   return {
     userHash: args.userHash ?? '',
     groupHash: args.groupHash ?? '',
+    ...(args.input === undefined ? {} : { input: args.input }),
     ...(desc.policies.catchupWindow ? { catchupWindow: `${Math.round(desc.policies.catchupWindow / 1000)}s` } : {}),
     name,
     cron,

@@ -20,6 +20,7 @@ const KEYS = [
   'overlap',
   'note',
   'paused',
+  'input',
 ];
 
 /** Options for reading a schedules file. */
@@ -139,6 +140,7 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
       ...(overlap ? { overlap: overlap as OverlapPolicy } : {}),
       ...(note ? { note } : {}),
       ...(typeof paused === 'boolean' ? { paused } : {}),
+      ...(raw.has('input') ? { input: raw.get('input') } : {}),
     });
   }
   if (problems.length > 0) {
@@ -168,6 +170,8 @@ export type ScheduleEntry = Pick<
   'name' | 'cron' | 'timezone' | 'userHash' | 'groupHash' | 'overlap' | 'paused'
 > & {
   note?: string;
+  /** Task input of every run. */
+  input?: unknown;
 };
 
 /** Schedules as a schedules file (hashed ids only), which `load-schedules` reads back. */
@@ -182,6 +186,7 @@ export function formatSchedulesFile(schedules: ScheduleEntry[]): string {
     lines.push(`  overlap: ${s.overlap}`);
     if (s.note) lines.push(`  recurrence: ${JSON.stringify(s.note)}`);
     lines.push(`  paused: ${s.paused}`);
+    if (s.input !== undefined) lines.push(`  input: ${JSON.stringify(s.input)}`);
   }
   return `${lines.join('\n')}\n`;
 }

@@ -24,6 +24,7 @@ function toEntry(r: ScheduleRequest): ScheduleEntry {
     overlap: r.overlap ?? 'skip',
     paused: r.paused ?? false,
     ...(r.note ? { note: r.note } : {}),
+    ...(r.input === undefined ? {} : { input: r.input }),
   };
 }
 

@@ -80,7 +80,7 @@ export function backendConformance(name: string, make: () => Promise<BackendFixt
     });
 
     it('schedules round trip, or says it cannot', async () => {
-      const request = { task: fx.task, cron: '0 9 * * 1', ...IDS };
+      const request = { task: fx.task, cron: '0 9 * * 1', input: fx.input, ...IDS };
       if (!fx.backend.supports.has('schedule')) {
         const err = await failure(fx.backend.schedule(request));
         expect(err.code).toBe('UNSUPPORTED');

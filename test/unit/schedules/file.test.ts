@@ -7,7 +7,7 @@ import { formatSchedulesFile, parseSchedulesFile, type ParseOptions } from '../.
 const FILE = 'schedules.yml';
 const TASKS = ['backup', 'cleanup', 'report'];
 const OPTIONS: ParseOptions = { knownTasks: TASKS, defaultTimezone: 'UTC' };
-const KNOWN_KEYS = 'expr, user_id, group_id, user_hash, group_hash, timezone, recurrence, overlap, note, paused';
+const KNOWN_KEYS = 'expr, user_id, group_id, user_hash, group_hash, timezone, recurrence, overlap, note, paused, input';
 /** Every line of a schedules file error: `<file>:<line>[:<col>]: ...`. */
 const PROBLEM_LINE = /^.+:\d+(:\d+)?: /;
 const HASH_A = 'a'.repeat(64);
