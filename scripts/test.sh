@@ -10,3 +10,8 @@ echo "test: type-checking and linting..."
 npx tsc --noEmit
 npx eslint .
 npx jest "$@"
+if [ $# -eq 0 ]; then
+  echo "test: the example Cronyx plugins' own tests (go test, cargo test)..."
+  (cd examples/go-plugin && CGO_ENABLED=0 GOTOOLCHAIN=local go test ./...)
+  (cd examples/rust-plugin && cargo test --quiet)
+fi

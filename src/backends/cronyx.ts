@@ -251,6 +251,7 @@ export class CronyxBackend implements Backend {
       task: request.task,
       cron: valid.cron,
       ...this.ids(request),
+      ...(request.input === undefined ? {} : { input: request.input }),
     });
     if (status !== 201 && status !== 200) throw this.failure(status, json, `scheduling ${request.task}`);
     const job = json as RemoteJob;
