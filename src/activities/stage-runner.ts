@@ -56,6 +56,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       results: call.results,
       runResult: call.runResult,
       context: Object.freeze([...call.context]) as readonly ContextPayload[],
+      ...(call.upstream === undefined ? {} : { upstream: call.upstream }),
       attempt: env.attempt,
       signal: env.signal,
       heartbeat: env.heartbeat,

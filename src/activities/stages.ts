@@ -5,7 +5,16 @@
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
-import { isCascadenceError, NON_RETRYABLE_CODES, type StepCall, type StepName, type TaskDescription } from '../core';
+import {
+  isCascadenceError,
+  NON_RETRYABLE_CODES,
+  PipelineRun,
+  type PipelineRequest,
+  type StepCall,
+  type StepName,
+  type TaskDescription,
+} from '../core';
+import { inProcessPorts } from './in-process';
 import { createStageRunner, type StageRunner, type StageRunnerDeps } from './stage-runner';
 
 /** How often a running stage heartbeats, so cancellation reaches it promptly. */
@@ -14,6 +23,8 @@ const HEARTBEAT_EVERY_MS = 1000;
 /** The stage activities' type, imported by workflows as a type only. */
 export type StageActivities = Record<StepName, (call: StepCall) => Promise<unknown>> & {
   describeTask(task: string): Promise<TaskDescription>;
+  /** A whole pipeline inside this one activity (a lightweight DAG node). */
+  runPipelineInline(request: PipelineRequest): Promise<unknown>;
 };
 
 function toFailure(err: unknown): unknown {
@@ -55,6 +66,18 @@ export function createStageActivities(deps: StageRunnerDeps | { runner: StageRun
         return runner.describe(task);
       } catch (err) {
         throw toFailure(err);
+      }
+    },
+    async runPipelineInline(request) {
+      const ctx = Context.current();
+      const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+      try {
+        return await new PipelineRun(request, inProcessPorts(runner, undefined, ctx.cancellationSignal)).execute();
+      } catch (err) {
+        if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`${request.task} cancelled`, [], err as Error);
+        throw toFailure(err);
+      } finally {
+        clearInterval(timer);
       }
     },
     intake: runStep,

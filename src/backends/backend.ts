@@ -3,7 +3,15 @@
  * operation is a clear error naming the backend.
  */
 import { CascadenceError } from '../core/errors';
-import type { AuditRecord, ContextDelivery, PipelineRequest, PipelineStatus, TaskKind } from '../core';
+import type {
+  AuditRecord,
+  ContextDelivery,
+  DagDefinition,
+  DagResult,
+  PipelineRequest,
+  PipelineStatus,
+  TaskKind,
+} from '../core';
 import { hashId } from '../events/hash';
 import type { TaskRegistry } from '../plugins/registry';
 import { unknownTask } from '../plugins/registry';
@@ -26,6 +34,14 @@ export interface RunRequest {
 export interface RunOutcome {
   runId: string;
   result: unknown;
+}
+
+/** A DAG run as a caller asks for it (raw ids, hashed by the backend). */
+export interface DagRunRequest {
+  definition: DagDefinition;
+  userId: string;
+  groupId: string;
+  runId?: string;
 }
 
 /** A registered task as `task list` shows it. */
@@ -112,6 +128,7 @@ export const OPERATIONS = [
   'enable',
   'history',
   'schedule',
+  'dag',
 ] as const;
 
 /** An operation a backend may support. */
@@ -138,6 +155,11 @@ export interface Backend {
   audit(task: string, runId?: string): Promise<AuditRecord[]>;
   disable(task: string): Promise<void>;
   enable(task: string): Promise<void>;
+  /**
+   * Runs a DAG to its end.
+   * @throws CascadenceError VALIDATION (before anything starts), DAG_FAILED (with the result as `cause`).
+   */
+  runDag(request: DagRunRequest): Promise<DagResult>;
   /** Creates or updates the task's schedule. */
   schedule(request: ScheduleRequest): Promise<ScheduleInfo>;
   /** Deletes the task's schedule. @throws CascadenceError UNKNOWN_SCHEDULE. */

@@ -5,19 +5,18 @@
 import { randomUUID } from 'node:crypto';
 import {
   CascadenceError,
-  NON_RETRYABLE_CODES,
+  DagRun,
   PipelineRun,
-  STAGE_DEFAULTS,
-  durationMs,
-  isCascadenceError,
+  validateDag,
   type AuditRecord,
   type ContextDelivery,
-  type PipelinePorts,
+  type DagPorts,
+  type DagResult,
   type PipelineRequest,
   type PipelineStatus,
-  type SubtaskRef,
 } from '../core';
 import { createStageRunner, type StageRunner } from '../activities/stage-runner';
+import { cancelled, createWaiters, inProcessPorts } from '../activities/in-process';
 import { CircuitBreakers } from '../activities/circuit-breaker';
 import { MemoryAuditStore, type AuditStore } from '../events/audit-store';
 import type { EventBus } from '../events/bus';
@@ -30,6 +29,7 @@ import {
   toPipelineRequest,
   unsupported,
   type Backend,
+  type DagRunRequest,
   type Operation,
   type PauseTarget,
   type RunOutcome,
@@ -53,96 +53,7 @@ export interface BaseBackendOptions extends TaskCatalogue {
   breakers?: CircuitBreakers;
 }
 
-/** Sleeps `ms`, waking early when the run is cancelled. */
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener('abort', () => (clearTimeout(timer), resolve()), { once: true });
-  });
-}
-
-/** Thrown into a stage boundary when an in-process run is cancelled. */
-function cancelled(runId: string): CascadenceError {
-  return new CascadenceError('CANCELLED', `run ${runId} was cancelled`);
-}
-
-/** Ports that run a pipeline in this process; `signal` cancels the run and its subtasks. */
-export function inProcessPorts(
-  runner: StageRunner,
-  record: ((record: AuditRecord) => void) | undefined,
-  signal: AbortSignal = new AbortController().signal,
-): PipelinePorts {
-  const waiters: Array<{ predicate: () => boolean; resolve: () => void }> = [];
-  const ports: PipelinePorts = {
-    describe: async (task) => runner.describe(task),
-    async runStep(call, desc) {
-      // The task's retry policy, as Temporal applies it to stage activities.
-      const retry = desc.options.retry ?? {};
-      const maxAttempts = retry.maximumAttempts ?? STAGE_DEFAULTS.maximumAttempts;
-      const nonRetryable = new Set([...NON_RETRYABLE_CODES, ...(retry.nonRetryableErrorTypes ?? [])]);
-      let delay =
-        retry.initialInterval === undefined ? STAGE_DEFAULTS.initialIntervalMs : durationMs(retry.initialInterval);
-      const maxDelay = retry.maximumInterval === undefined ? delay * 100 : durationMs(retry.maximumInterval);
-      for (let attempt = 1; ; attempt++) {
-        if (signal.aborted) throw cancelled(call.runId);
-        try {
-          return await runner.runStep(call, { attempt, signal, heartbeat: () => undefined });
-        } catch (err) {
-          const type = isCascadenceError(err) ? err.code : (err as Error)?.name;
-          if (attempt >= maxAttempts && maxAttempts > 0) throw err;
-          if (nonRetryable.has(type) || signal.aborted) throw err;
-          await abortableSleep(delay, signal);
-          delay = Math.min(delay * (retry.backoffCoefficient ?? STAGE_DEFAULTS.backoffCoefficient), maxDelay);
-        }
-      }
-    },
-    async runSubtasks(tasks: SubtaskRef[], mode, parent, onSettled) {
-      const runChild = async (ref: SubtaskRef, index: number): Promise<unknown> => {
-        const child: PipelineRequest = {
-          task: ref.task,
-          runId: parent.runId,
-          userHash: parent.userHash,
-          groupHash: parent.groupHash,
-          input: ref.input,
-          depth: (parent.depth ?? 0) + 1,
-          ...(parent.maxDepth === undefined ? {} : { maxDepth: parent.maxDepth }),
-        };
-        try {
-          const result = await new PipelineRun(child, inProcessPorts(runner, record, signal)).execute();
-          onSettled(index, true);
-          return result;
-        } catch (err) {
-          onSettled(index, false);
-          throw err;
-        }
-      };
-      if (mode === 'parallel') return Promise.all(tasks.map(runChild));
-      const results: unknown[] = [];
-      for (const [i, ref] of tasks.entries()) results.push(await runChild(ref, i));
-      return results;
-    },
-    waitUntil(predicate) {
-      if (predicate()) return Promise.resolve();
-      return new Promise((resolve, reject) => {
-        waiters.push({ predicate, resolve });
-        signal.addEventListener('abort', () => reject(cancelled('')), { once: true });
-      });
-    },
-    changed() {
-      for (let i = waiters.length - 1; i >= 0; i--) {
-        const w = waiters[i] as (typeof waiters)[number];
-        if (w.predicate()) {
-          waiters.splice(i, 1);
-          w.resolve();
-        }
-      }
-    },
-    now: () => Date.now(),
-    isCancellation: () => signal.aborted,
-    ...(record ? { record } : {}),
-  };
-  return ports;
-}
+export { inProcessPorts } from '../activities/in-process';
 
 /** A run started in this process. */
 interface LiveRun {
@@ -201,7 +112,7 @@ export class BaseBackend implements Backend {
   startRun(request: RunRequest): { runId: string; run: PipelineRun; done: Promise<unknown> } {
     const controller = new AbortController();
     const run = this.prepare(request, controller);
-    const runId = run.snapshot().runId;
+    const runId = run.runId;
     const done = run
       .execute()
       .catch((err: unknown) => {
@@ -220,7 +131,7 @@ export class BaseBackend implements Backend {
 
   async run(request: RunRequest): Promise<RunOutcome> {
     const run = this.prepare(request);
-    return { runId: run.snapshot().runId, result: await run.execute() };
+    return { runId: run.runId, result: await run.execute() };
   }
 
   private liveRun(runId: string): LiveRun {
@@ -245,7 +156,7 @@ export class BaseBackend implements Backend {
     assertKnown(this.options, task);
     const live = this.select(task, target);
     if (!live) return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: true }) };
-    return { target: 'run', runId: live.run.snapshot().runId, changed: live.run.pause() };
+    return { target: 'run', runId: live.run.runId, changed: live.run.pause() };
   }
 
   async resume(task: string, target: RunSelector = {}): Promise<PauseTarget> {
@@ -255,7 +166,7 @@ export class BaseBackend implements Backend {
     }
     const live = this.select(task, target);
     if (!live) return { target: 'task', changed: false };
-    return { target: 'run', runId: live.run.snapshot().runId, changed: live.run.resume() };
+    return { target: 'run', runId: live.run.runId, changed: live.run.resume() };
   }
 
   async status(runId: string): Promise<PipelineStatus> {
@@ -280,6 +191,44 @@ export class BaseBackend implements Backend {
 
   async enable(task: string): Promise<void> {
     await setTaskFlag(this.options, task, { disabled: false });
+  }
+
+  /** Runs a DAG in this process: the same DagRun algorithm, each node a pipeline run here. */
+  async runDag(request: DagRunRequest): Promise<DagResult> {
+    const valid = validateDag(request.definition, { knownTasks: new Set(this.options.registry.names()) });
+    const runId = request.runId ?? randomUUID();
+    const ids = toPipelineRequest({ task: request.definition.name, ...request }, runId, this.options.hashSecret);
+    const ports: DagPorts = {
+      startNode: (node, upstream) => {
+        const controller = new AbortController();
+        const req: PipelineRequest = {
+          task: node.task,
+          runId,
+          userHash: ids.userHash,
+          groupHash: ids.groupHash,
+          ...(node.input === undefined ? {} : { input: node.input }),
+          ...(Object.keys(upstream).length > 0 ? { upstream } : {}),
+          ...(node.retry || node.timeout
+            ? {
+                options: {
+                  ...(node.retry ? { retry: node.retry } : {}),
+                  ...(node.timeout ? { startToCloseTimeout: node.timeout } : {}),
+                },
+              }
+            : {}),
+        };
+        const result = new PipelineRun(req, inProcessPorts(this.runner, this.record, controller.signal))
+          .execute()
+          .catch((err: unknown) => {
+            throw controller.signal.aborted ? cancelled(runId) : err;
+          });
+        return { result, cancel: () => controller.abort() };
+      },
+      ...createWaiters(),
+      now: () => Date.now(),
+      isCancellation: (err) => (err as { code?: string })?.code === 'CANCELLED',
+    };
+    return new DagRun(valid, runId, ports).execute();
   }
 
   /** Schedules need a scheduler: the temporal backend (Temporal Schedules). */

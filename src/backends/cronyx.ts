@@ -207,6 +207,10 @@ export class CronyxBackend implements Backend {
     await this.flag(task, { disabled: false });
   }
 
+  async runDag(): Promise<never> {
+    throw unsupported(this.name, 'dag');
+  }
+
   async status(): Promise<never> {
     throw unsupported(this.name, 'status');
   }

@@ -14,13 +14,28 @@ export interface TaskFlags {
 }
 
 const NONE: TaskFlags = { disabled: false, paused: false };
+const CACHE_MS = 250;
 
 /** The task-state file. */
 export class TaskStateStore {
   constructor(readonly path: string) {}
 
-  /** Every task's flags (tasks never flagged are absent). */
+  private cache: { at: number; flags: Record<string, TaskFlags> } | undefined;
+
+  /**
+   * Every task's flags (tasks never flagged are absent). Read at most every 250 ms: a check
+   * before each of thousands of in-process runs must not cost a file read each; a flag set by
+   * another process takes effect within that time.
+   */
   all(): Record<string, TaskFlags> {
+    const now = Date.now();
+    if (this.cache && now - this.cache.at < CACHE_MS) return this.cache.flags;
+    const flags = this.readFlags();
+    this.cache = { at: now, flags };
+    return flags;
+  }
+
+  private readFlags(): Record<string, TaskFlags> {
     if (!existsSync(this.path)) return {};
     try {
       const data = JSON.parse(readFileSync(this.path, 'utf8')) as unknown;
@@ -40,10 +55,11 @@ export class TaskStateStore {
   /** Changes some flags of `task`; returns the new flags. */
   async update(task: string, patch: Partial<TaskFlags>): Promise<TaskFlags> {
     return lockedUpdate(this.path, '{}\n', () => {
-      const all = this.all();
+      const all = { ...this.readFlags() };
       const next = { ...NONE, ...all[task], ...patch };
       if (!next.disabled && !next.paused) delete all[task];
       else all[task] = next;
+      this.cache = { at: Date.now(), flags: all };
       return { text: `${JSON.stringify(all, null, 2)}\n`, value: next };
     });
   }

@@ -13,7 +13,7 @@ import {
 } from '@temporalio/client';
 import { CascadenceError } from '../core/errors';
 import { pipelineWorkflowId, scheduleId } from '../core/ids';
-import type { PipelineRequest } from '../core';
+import type { PipelineRequest, TaskDescription } from '../core';
 import { hashId } from '../events/hash';
 import { nextRuns } from '../schedules/cron';
 import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from './backend';
@@ -45,6 +45,7 @@ export async function upsertSchedule(
   taskQueue: string,
   hashSecret: string,
   request: ScheduleRequest & { timezone: string },
+  description?: TaskDescription,
 ): Promise<void> {
   const { pipelineWorkflow } = await import('../workflows/pipeline');
   const { pipelineSearchAttributes } = await import('../workflows/search-attributes');
@@ -55,6 +56,7 @@ export async function upsertSchedule(
     userHash: request.userHash ?? hashId(request.userId ?? '', hashSecret),
     groupHash: request.groupHash ?? hashId(request.groupId ?? '', hashSecret),
     ...(request.input === undefined ? {} : { input: request.input }),
+    ...(description ? { description } : {}),
   };
   const memo: ScheduleMemo = { task: request.task, cron: request.cron, timezone: request.timezone };
   const action: ScheduleOptionsStartWorkflowAction<Workflow> = {

@@ -12,11 +12,12 @@ import {
   type WorkflowHandle,
 } from '@temporalio/client';
 import { CascadenceError, isCascadenceError, type ErrorCode } from '../core/errors';
-import { pipelineWorkflowId, scheduleId } from '../core/ids';
+import { dagWorkflowId, pipelineWorkflowId, scheduleId } from '../core/ids';
 import {
   rootMessage,
   validateContextPayload,
   type AuditRecord,
+  type DagResult,
   type ContextDelivery,
   type PipelineStatus,
 } from '../core';
@@ -29,6 +30,7 @@ import {
   setTaskFlag,
   toPipelineRequest,
   type Backend,
+  type DagRunRequest,
   type Operation,
   type PauseTarget,
   type RunOutcome,
@@ -81,6 +83,7 @@ const KNOWN_CODES = new Set<string>([
   'VALIDATION',
   'CONTEXT_REJECTED',
   'RUN_FINISHED',
+  'DAG_FAILED',
 ]);
 
 /** Maps a workflow or update failure to a CascadenceError whose code is the failure's type. */
@@ -120,7 +123,10 @@ export class TemporalBackend implements Backend {
     const { taskQueue, hashSecret } = this.options;
     assertRunnable(this.options, request.task);
     const runId = request.runId ?? randomUUID();
-    const pipelineRequest = toPipelineRequest(request, runId, hashSecret);
+    const pipelineRequest = {
+      ...toPipelineRequest(request, runId, hashSecret),
+      description: this.options.registry.describe(request.task),
+    };
     const { pipelineWorkflow } = await import('../workflows/pipeline');
     const { pipelineSearchAttributes } = await import('../workflows/search-attributes');
     try {
@@ -311,11 +317,43 @@ export class TemporalBackend implements Backend {
     await setTaskFlag(this.options, task, { disabled: false });
   }
 
+  /** Starts a DAG run (validated first, against this client's registry) and returns its handle. */
+  async startDag(request: DagRunRequest): Promise<WorkflowHandle> {
+    const { validateDag } = await import('../core/dag');
+    validateDag(request.definition, { knownTasks: new Set(this.options.registry.names()) });
+    const runId = request.runId ?? randomUUID();
+    const ids = toPipelineRequest({ task: request.definition.name, ...request }, runId, this.options.hashSecret);
+    const { dagWorkflow } = await import('../workflows/dag');
+    const { pipelineSearchAttributes } = await import('../workflows/search-attributes');
+    return this.client.workflow.start(dagWorkflow, {
+      taskQueue: this.options.taskQueue,
+      workflowId: dagWorkflowId(request.definition.name, runId),
+      args: [{ definition: request.definition, runId, userHash: ids.userHash, groupHash: ids.groupHash }],
+      memo: { dag: request.definition.name, runId },
+      typedSearchAttributes: pipelineSearchAttributes(`dag:${request.definition.name}`, ids.groupHash, runId),
+    });
+  }
+
+  async runDag(request: DagRunRequest): Promise<DagResult> {
+    const handle = await this.startDag(request);
+    try {
+      return (await handle.result()) as DagResult;
+    } catch (err) {
+      throw fromWorkflowFailure(err);
+    }
+  }
+
   async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
     assertKnown(this.options, request.task);
     const schedules = await import('./temporal-schedules');
     const valid = schedules.validateScheduleRequest(request, this.options.timezone ?? 'UTC');
-    await schedules.upsertSchedule(this.client, this.options.taskQueue, this.options.hashSecret, valid);
+    await schedules.upsertSchedule(
+      this.client,
+      this.options.taskQueue,
+      this.options.hashSecret,
+      valid,
+      this.options.registry.describe(request.task),
+    );
     return schedules.toScheduleInfo(
       this.client,
       request.task,

@@ -36,6 +36,8 @@ export interface CascadenceConfig {
   auditPath: string;
   /** Schedules of the `cron` backend. */
   schedulesPath: string;
+  /** Folder of DAG files found by name (`task dag run etl` → `<dagsPath>/etl.yml`). */
+  dagsPath: string;
   /** Event transport: `none`, or `log` (JSON lines on stderr). */
   events: string;
   /** Modules whose tasks are registered beside the built-in ones (CLI and worker alike). */
@@ -96,6 +98,7 @@ const SETTINGS: Setting[] = [
   { field: 'statePath', keys: ['state_path'], env: ['CASCADENCE_STATE_PATH'], kind: 'string' },
   { field: 'auditPath', keys: ['audit_path'], env: ['CASCADENCE_AUDIT_PATH'], kind: 'string' },
   { field: 'schedulesPath', keys: ['schedules_path'], env: ['CASCADENCE_SCHEDULES_PATH'], kind: 'string' },
+  { field: 'dagsPath', keys: ['dags_path'], env: ['CASCADENCE_DAGS_PATH'], kind: 'string' },
   { field: 'events', keys: ['events'], env: ['CASCADENCE_EVENTS'], kind: 'string' },
   { field: 'taskModules', keys: ['task_modules'], env: ['CASCADENCE_TASK_MODULES'], kind: 'list' },
   { field: 'cronyxBaseUrl', keys: ['cronyx_base_url'], env: ['CRONYX_BASE_URL'], kind: 'string' },
@@ -126,6 +129,7 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     statePath: home('task-state.json'),
     auditPath: home('audit.jsonl'),
     schedulesPath: home('schedules.yml'),
+    dagsPath: 'dags',
     events: 'none',
     taskModules: [],
     cronyxBaseUrl: undefined,

@@ -28,6 +28,7 @@ export const ERROR_CODES = {
   UNSUPPORTED: 'UNSUPPORTED',
   /** A run that ran and did not succeed: exit 5 (stage error) or 6 (precheck failed). */
   STAGE_FAILED: 'STAGE_FAILED',
+  DAG_FAILED: 'DAG_FAILED',
   PRECHECK_FAILED: 'PRECHECK_FAILED',
   CIRCUIT_OPEN: 'CIRCUIT_OPEN',
   CANCELLED: 'CANCELLED',
@@ -100,6 +101,7 @@ export function exitCodeFor(code: ErrorCode | string | undefined): number {
     case 'UNSUPPORTED':
       return EXIT_CODES.CONNECTION;
     case 'STAGE_FAILED':
+    case 'DAG_FAILED':
     case 'CIRCUIT_OPEN':
     case 'CANCELLED':
       return EXIT_CODES.RUN_FAILED;

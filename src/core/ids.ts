@@ -31,6 +31,11 @@ export function childWorkflowId(parentWorkflowId: string, index: number, task: s
   return `${parentWorkflowId}/${index}-${task}`;
 }
 
+/** Workflow id of a DAG run: `dag-<name>-<runId>`; its nodes are `<dag id>/<node id>`. */
+export function dagWorkflowId(dag: string, runId: string): string {
+  return `dag-${dag}-${runId}`;
+}
+
 /** Temporal Schedule id of a task's schedule. */
 export function scheduleId(task: string): string {
   return `cascadence-${task}`;

@@ -14,3 +14,6 @@ export * from './context';
 export * from './duration';
 export * from './kinds';
 export * from './dependencies';
+export * from './dag-types';
+export * from './dag';
+export * from './dag-run';

@@ -72,6 +72,7 @@ export interface StepCall {
   results?: unknown[];
   runResult?: unknown;
   context: ContextPayload[];
+  upstream?: Record<string, unknown>;
 }
 
 /** Result of the precheck step. */
@@ -240,7 +241,8 @@ export class PipelineRun {
   async execute(): Promise<unknown> {
     const req = this.request;
     this.status.state = 'running';
-    const desc = await this.ports.describe(req.task);
+    const described = await this.ports.describe(req.task);
+    const desc = req.options ? { ...described, options: { ...described.options, ...req.options } } : described;
     this.description = desc;
     for (const step of Object.keys(desc.steps) as StepName[]) this.status.steps[step] = { status: 'pending' };
     const call: StepCall = {
@@ -251,11 +253,13 @@ export class PipelineRun {
       groupHash: req.groupHash,
       input: req.input,
       context: [],
+      ...(req.upstream === undefined ? {} : { upstream: req.upstream }),
     };
     try {
       let result: unknown;
       for (const stage of STAGES) {
-        await this.boundary(stage);
+        // Only a boundary with something to do awaits (a pause, queued context): fewer promises per stage.
+        if (this.paused || this.queued.length > 0) await this.boundary(stage);
         result = await this.runStage(stage, call, desc);
       }
       this.status.state = 'completed';
@@ -461,8 +465,17 @@ export class PipelineRun {
     return s === 'completed' || s === 'failed' || s === 'precheck_failed';
   }
 
+  private lastIso: { ms: number; text: string } = { ms: NaN, text: '' };
+
+  /** ISO time of `ms`; records made in the same millisecond (most of them) share one conversion. */
   private iso(ms: number): string {
-    return new Date(ms).toISOString();
+    if (ms !== this.lastIso.ms) this.lastIso = { ms, text: new Date(ms).toISOString() };
+    return this.lastIso.text;
+  }
+
+  /** The run id. */
+  get runId(): string {
+    return this.request.runId;
   }
 
   /** The task description read at the start of the run (undefined before it started). */

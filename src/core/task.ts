@@ -59,6 +59,8 @@ export interface StageContext<Input = unknown> {
   readonly runResult?: unknown;
   /** Context payloads delivered to this run so far, oldest first. */
   readonly context: readonly ContextPayload[];
+  /** In a DAG: the outputs of this node's dependencies, by node id. */
+  readonly upstream?: Readonly<Record<string, unknown>>;
   /** 1 on the first attempt, then 2, 3, ... on retries. */
   readonly attempt: number;
   /** Aborted when the run is cancelled; long stages should honour it. */
@@ -138,6 +140,16 @@ export interface PipelineRequest {
   maxDepth?: number;
   /** Context payloads attached before the run started. */
   context?: ContextPayload[];
+  /** In a DAG: the outputs of this node's dependencies, by node id. */
+  upstream?: Record<string, unknown>;
+  /** Overrides of the task's options for this run (a DAG node's retry policy and timeout). */
+  options?: TaskOptions;
+  /**
+   * The task's description, when the client that starts the run knows it (saves the workflow
+   * a round trip to the worker before the first stage; the worker's stage activities still run
+   * the task's code).
+   */
+  description?: TaskDescription;
   /**
    * Workflow id of this pipeline when it is a subtask (set by its parent). Subtask ids derive
    * from it rather than from the live workflow id, so a history replays under any id.

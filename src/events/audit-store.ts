@@ -3,17 +3,7 @@
  * record does not grow with the size of the file (the original rewrote one YAML file per event).
  * On Temporal the durable record is the workflow itself (its history and its audit query).
  */
-import {
-  closeSync,
-  createReadStream,
-  createWriteStream,
-  existsSync,
-  fstatSync,
-  mkdirSync,
-  openSync,
-  readSync,
-  type WriteStream,
-} from 'node:fs';
+import { closeSync, createReadStream, existsSync, fstatSync, mkdirSync, openSync, readSync, writeSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AuditRecord } from '../core/pipeline';
@@ -59,30 +49,56 @@ function endsWithoutNewline(path: string): boolean {
   }
 }
 
-/** Audit records as JSON Lines in one append-only file. */
+/** How much text is buffered before it is written synchronously. */
+const FLUSH_BYTES = 64 * 1024;
+
+/**
+ * Audit records as JSON Lines in one append-only file. Lines are buffered and written in
+ * batches: at the end of the current tick, or at once (synchronously) when 64 KiB are waiting,
+ * so memory stays bounded and the cost per record stays flat however fast records come.
+ */
 export class JsonlAuditStore implements AuditStore {
-  private stream: WriteStream | undefined;
-  private pending = 0;
-  private idle: Array<() => void> = [];
+  private fd: number | undefined;
+  private buffer: string[] = [];
+  private buffered = 0;
+  private scheduled = false;
 
   constructor(readonly path: string) {}
 
   append(record: AuditRecord): void {
-    let prefix = '';
-    if (!this.stream) {
+    const line = `${JSON.stringify(record)}\n`;
+    this.buffer.push(line);
+    this.buffered += line.length;
+    if (this.buffered >= FLUSH_BYTES) this.flushSync();
+    else if (!this.scheduled) {
+      this.scheduled = true;
+      setImmediate(() => this.flushSync());
+    }
+  }
+
+  private open(): number {
+    if (this.fd === undefined) {
       mkdirSync(dirname(this.path), { recursive: true });
       // A crash mid-write can leave a torn last line; start on a fresh line so no record is glued to it.
-      prefix = endsWithoutNewline(this.path) ? '\n' : '';
-      this.stream = createWriteStream(this.path, { flags: 'a' });
+      const torn = endsWithoutNewline(this.path);
+      this.fd = openSync(this.path, 'a');
+      if (torn) writeSync(this.fd, '\n');
     }
-    this.pending++;
-    this.stream.write(`${prefix}${JSON.stringify(record)}\n`, () => {
-      if (--this.pending === 0) for (const done of this.idle.splice(0)) done();
-    });
+    return this.fd;
+  }
+
+  /** Writes everything appended so far. */
+  flushSync(): void {
+    this.scheduled = false;
+    if (this.buffer.length === 0) return;
+    const text = this.buffer.join('');
+    this.buffer = [];
+    this.buffered = 0;
+    writeSync(this.open(), text);
   }
 
   async read(task: string, runId?: string): Promise<AuditRecord[]> {
-    await this.flush();
+    this.flushSync();
     if (!existsSync(this.path)) return [];
     const out: AuditRecord[] = [];
     const lines = createInterface({ input: createReadStream(this.path, 'utf8'), crlfDelay: Infinity });
@@ -100,15 +116,14 @@ export class JsonlAuditStore implements AuditStore {
   }
 
   /** Waits until everything appended so far is written. */
-  flush(): Promise<void> {
-    if (this.pending === 0) return Promise.resolve();
-    return new Promise((resolve) => this.idle.push(resolve));
+  async flush(): Promise<void> {
+    this.flushSync();
   }
 
   async close(): Promise<void> {
-    const stream = this.stream;
-    this.stream = undefined;
-    if (stream) await new Promise<void>((resolve) => stream.end(() => resolve()));
+    this.flushSync();
+    if (this.fd !== undefined) closeSync(this.fd);
+    this.fd = undefined;
   }
 }
 

@@ -6,3 +6,4 @@
  * Node built-ins and I/O packages, and a test bundles this folder so a forbidden import fails fast.
  */
 export { pipelineWorkflow } from './pipeline';
+export { dagWorkflow } from './dag';

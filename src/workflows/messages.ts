@@ -2,7 +2,7 @@
  * Signals, queries and updates of the pipeline workflow. Workflow-safe; clients import these too.
  */
 import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
-import type { AuditRecord, ContextDelivery, ContextPayload, PipelineStatus } from '../core';
+import type { AuditRecord, ContextDelivery, ContextPayload, DagStatus, PipelineStatus } from '../core';
 
 /** Pause at the next stage boundary (a running stage finishes first). */
 export const pauseSignal = defineSignal('pause');
@@ -10,6 +10,8 @@ export const pauseSignal = defineSignal('pause');
 export const resumeSignal = defineSignal('resume');
 /** Current stage, paused or not, each stage's status and timing, subtask progress. */
 export const statusQuery = defineQuery<PipelineStatus>('status');
+/** A DAG run's status: every node's state and timing. */
+export const dagStatusQuery = defineQuery<DagStatus>('status');
 /** The run's audit records so far. */
 export const auditQuery = defineQuery<AuditRecord[]>('audit');
 /** Attach `{note?, url?}`; answers `delivered` (now) or `queued` (at the next stage boundary). */

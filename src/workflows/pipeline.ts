@@ -93,7 +93,8 @@ function scheduledRun(request: PipelineRequest): PipelineRequest {
 export async function pipelineWorkflow(request: PipelineRequest): Promise<unknown> {
   const stageProxies = new Map<StepName, StageActivities[StepName]>();
   const ports: PipelinePorts = {
-    describe: (task) => describeTask(task),
+    describe: (task) =>
+      request.description?.name === task ? Promise.resolve(request.description) : describeTask(task),
     runStep(call, desc) {
       let fn = stageProxies.get(call.step);
       if (!fn) {

@@ -44,6 +44,7 @@ describe('exitCodeFor', () => {
     CONNECTION: 4,
     UNSUPPORTED: 4,
     STAGE_FAILED: 5,
+    DAG_FAILED: 5,
     CIRCUIT_OPEN: 5,
     CANCELLED: 5,
     PRECHECK_FAILED: 6,

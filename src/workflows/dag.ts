@@ -1,0 +1,114 @@
+/**
+ * `dagWorkflow`: a DAG of tasks as one deterministic workflow. The algorithm is `DagRun` in
+ * core; here each node runs as a child pipeline workflow (`<dag-id>/<node>`), or inside one
+ * activity when lightweight. The canonical definition is the workflow's input, so replay
+ * never depends on files that may have changed since.
+ */
+import {
+  ApplicationFailure,
+  CancellationScope,
+  CancelledFailure,
+  condition,
+  executeChild,
+  isCancellation,
+  proxyActivities,
+  setHandler,
+  TemporalFailure,
+} from '@temporalio/workflow';
+import type { StageActivities } from '../activities/stages';
+import {
+  DagRun,
+  isCascadenceError,
+  validateDag,
+  type DagNode,
+  type DagPorts,
+  type DagResult,
+  type PipelineRequest,
+  type TaskOptions,
+} from '../core';
+import { dagWorkflowId } from '../core/ids';
+import { dagStatusQuery, pauseSignal, resumeSignal } from './messages';
+import { pipelineWorkflow } from './pipeline';
+import { pipelineSearchAttributes } from './search-attributes';
+
+/** Input of a DAG run: the canonical definition and hashed ids. */
+export interface DagRequest {
+  definition: import('../core').DagDefinition;
+  runId: string;
+  userHash: string;
+  groupHash: string;
+}
+
+const { runPipelineInline } = proxyActivities<StageActivities>({
+  startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
+  retry: { maximumAttempts: 1 },
+});
+
+function failure(err: unknown): unknown {
+  if (isCancellation(err))
+    return err instanceof CancelledFailure ? err : new CancelledFailure('dag cancelled', [], err as Error);
+  if (err instanceof TemporalFailure) return err;
+  if (isCascadenceError(err))
+    return ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
+  return ApplicationFailure.create({ type: 'INTERNAL', message: String(err), nonRetryable: true });
+}
+
+/** A node's stage options: its own retry policy and timeout over the task's. */
+function nodeOptions(node: DagNode): TaskOptions | undefined {
+  if (!node.retry && !node.timeout) return undefined;
+  return {
+    ...(node.retry ? { retry: node.retry } : {}),
+    ...(node.timeout ? { startToCloseTimeout: node.timeout } : {}),
+  };
+}
+
+/** Runs a DAG; returns each node's state and the outputs of those that succeeded. */
+export async function dagWorkflow(request: DagRequest): Promise<DagResult> {
+  let valid;
+  try {
+    valid = validateDag(request.definition);
+  } catch (err) {
+    throw failure(err);
+  }
+  const dagId = dagWorkflowId(request.definition.name, request.runId);
+  const ports: DagPorts = {
+    startNode(node, upstream) {
+      const options = nodeOptions(node);
+      const child: PipelineRequest = {
+        task: node.task,
+        runId: request.runId,
+        userHash: request.userHash,
+        groupHash: request.groupHash,
+        workflowId: `${dagId}/${node.id}`,
+        ...(node.input === undefined ? {} : { input: node.input }),
+        ...(Object.keys(upstream).length > 0 ? { upstream } : {}),
+        ...(options ? { options } : {}),
+      };
+      const scope = new CancellationScope();
+      const result = scope.run(() =>
+        node.lightweight
+          ? runPipelineInline(child)
+          : executeChild(pipelineWorkflow, {
+              workflowId: child.workflowId as string,
+              args: [child],
+              memo: { task: node.task, runId: request.runId, dag: request.definition.name, node: node.id },
+              typedSearchAttributes: pipelineSearchAttributes(node.task, request.groupHash, request.runId),
+            }),
+      );
+      return { result, cancel: () => scope.cancel() };
+    },
+    waitUntil: (predicate) => condition(predicate),
+    now: () => Date.now(),
+    isCancellation,
+  };
+  const run = new DagRun(valid, request.runId, ports);
+  setHandler(dagStatusQuery, () => run.snapshot());
+  setHandler(pauseSignal, () => void run.pause());
+  setHandler(resumeSignal, () => void run.resume());
+  try {
+    return await run.execute();
+  } catch (err) {
+    throw failure(err);
+  }
+}
