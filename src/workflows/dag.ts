@@ -20,6 +20,7 @@ import {
   DagRun,
   isCascadenceError,
   validateDag,
+  type DagDefinition,
   type DagNode,
   type DagPorts,
   type DagResult,
@@ -33,7 +34,7 @@ import { pipelineSearchAttributes } from './search-attributes';
 
 /** Input of a DAG run: the canonical definition and hashed ids. */
 export interface DagRequest {
-  definition: import('../core').DagDefinition;
+  definition: DagDefinition;
   runId: string;
   userHash: string;
   groupHash: string;
