@@ -8,6 +8,7 @@ import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import type { Backend, TaskCatalogue } from '../backends/backend';
+import type { ValidDag } from '../core/dag';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -99,6 +100,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
     const { TaskStateStore } = await import('../backends/task-state');
     return { registry, state: new TaskStateStore(config.statePath) };
+  }
+
+  /** Loads and validates a DAG (a file, or a name in the DAGs folder) against the registered tasks. */
+  protected async loadDag(ref: string): Promise<ValidDag> {
+    const [config, registry, { loadDag }] = await Promise.all([this.loadConfig(), this.loadRegistry(), import('../dag/load')]);
+    return loadDag(ref, config.dagsPath, new Set(registry.names()));
   }
 
   /** Runs `fn` with the configured backend, closing it afterwards. */

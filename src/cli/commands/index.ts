@@ -6,7 +6,11 @@
 import Audit from './audit';
 import Cancel from './cancel';
 import CronRun from './cron/run';
+import DagDiagram from './dag/diagram';
+import DagRunCommand from './dag/run';
+import DagValidate from './dag/validate';
 import Dev from './dev';
+import Diagram from './diagram';
 import Disable from './disable';
 import Enable from './enable';
 import History from './history';
@@ -30,7 +34,11 @@ export const COMMANDS = {
   audit: Audit,
   cancel: Cancel,
   'cron:run': CronRun,
+  'dag:diagram': DagDiagram,
+  'dag:run': DagRunCommand,
+  'dag:validate': DagValidate,
   dev: Dev,
+  diagram: Diagram,
   disable: Disable,
   enable: Enable,
   history: History,

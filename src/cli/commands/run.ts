@@ -21,6 +21,10 @@ export default class Run extends BaseCommand<typeof Run> {
       description: 'Return as soon as the run has started, printing its run id.',
       default: false,
     }),
+    'with-deps': Flags.boolean({
+      description: "Run the task's prerequisites (dependsOn) first, each once, in dependency order, sharing one run id.",
+      default: false,
+    }),
   };
 
   async run(): Promise<void> {
@@ -38,7 +42,18 @@ export default class Run extends BaseCommand<typeof Run> {
         if (this.flags.json) return this.printJson({ run_id: runId });
         return this.log(`run-id\t${runId}`);
       }
-      const outcome = await backend.run(request);
+      let outcome;
+      if (this.flags['with-deps']) {
+        const registry = await this.loadRegistry();
+        const order = registry.withPrerequisites(args.name);
+        const { randomUUID } = await import('node:crypto');
+        const runId = randomUUID();
+        for (const task of order) {
+          outcome = await backend.run({ ...request, task, runId });
+          if (task !== args.name && !this.flags.json) this.log(`${task}\tdone`);
+        }
+      }
+      outcome ??= await backend.run(request);
       if (this.flags.json) return this.printJson({ run_id: outcome.runId, result: outcome.result ?? null });
       this.log(`run-id\t${outcome.runId}`);
       this.log(`result\t${JSON.stringify(outcome.result ?? null)}`);

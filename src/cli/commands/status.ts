@@ -1,6 +1,6 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from '../base-command';
-import type { PipelineStatus } from '../../core';
+import type { DagStatus, PipelineStatus } from '../../core';
 
 export default class Status extends BaseCommand<typeof Status> {
   static override summary =
@@ -15,7 +15,9 @@ export default class Status extends BaseCommand<typeof Status> {
     const { args } = await this.parse(Status);
     const status = await this.withBackend((b) => b.status(args['run-id']));
     if (this.flags.json) return this.printJson(status);
-    for (const line of formatStatus(status)) this.log(line);
+    // A DAG run answers the same query with its nodes.
+    const lines = 'nodes' in status ? formatDagStatus(status as unknown as DagStatus) : formatStatus(status);
+    for (const line of lines) this.log(line);
   }
 }
 
@@ -37,5 +39,18 @@ export function formatStatus(s: PipelineStatus): string[] {
     );
   }
   lines.push(`context\t${s.context.delivered} delivered, ${s.context.queued} queued`);
+  return lines;
+}
+
+/** Human-readable lines of a DAG run's status. */
+export function formatDagStatus(s: DagStatus): string[] {
+  const lines = [`dag\t${s.dag}`, `run-id\t${s.runId}`, `state\t${s.state}`];
+  for (const [id, n] of Object.entries(s.nodes)) lines.push(`  ${id}\t${n.state}${n.reason ? `\t${n.reason}` : ''}`);
+  lines.push(
+    `nodes\t${Object.entries(s.counts)
+      .filter(([, n]) => n > 0)
+      .map(([state, n]) => `${n} ${state}`)
+      .join(', ')}`,
+  );
   return lines;
 }
