@@ -104,7 +104,11 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
 
   /** Loads and validates a DAG (a file, or a name in the DAGs folder) against the registered tasks. */
   protected async loadDag(ref: string): Promise<ValidDag> {
-    const [config, registry, { loadDag }] = await Promise.all([this.loadConfig(), this.loadRegistry(), import('../dag/load')]);
+    const [config, registry, { loadDag }] = await Promise.all([
+      this.loadConfig(),
+      this.loadRegistry(),
+      import('../dag/load'),
+    ]);
     return loadDag(ref, config.dagsPath, new Set(registry.names()));
   }
 

@@ -5,6 +5,7 @@ import { Args } from '@oclif/core';
 
 /** The `FILE|NAME` argument. */
 export const dagArg = Args.string({
-  description: 'A DAG file (.yml, .yaml, .json) or the name of one in the DAGs folder ($CASCADENCE_DAGS_PATH, default ./dags).',
+  description:
+    'A DAG file (.yml, .yaml, .json) or the name of one in the DAGs folder ($CASCADENCE_DAGS_PATH, default ./dags).',
   required: true,
 });

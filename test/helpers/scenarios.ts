@@ -5,11 +5,12 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { pipelineWorkflowId } from '../../src/core/ids';
-import type { PipelineRequest } from '../../src/core';
+import { dagWorkflowId, pipelineWorkflowId } from '../../src/core/ids';
+import type { DagDefinition, DagNode, PipelineRequest } from '../../src/core';
 import { hashId } from '../../src/events/hash';
 import { attachContextUpdate, pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
 import { pipelineWorkflow } from '../../src/workflows/pipeline';
+import { dagWorkflow } from '../../src/workflows/dag';
 import { gates } from './tasks';
 
 export { createTestRegistry } from './tasks';
@@ -50,6 +51,25 @@ async function until(check: () => Promise<boolean>): Promise<void> {
   while (!(await check())) await new Promise((r) => setTimeout(r, 20));
 }
 
+/** Runs a DAG to its end (success or failure) and returns its workflow id. */
+function dagScenario(definition: DagDefinition) {
+  return async (client: Client, taskQueue: string): Promise<string> => {
+    const req = request('dag');
+    const workflowId = dagWorkflowId(definition.name, req.runId);
+    const handle = await client.workflow.start(dagWorkflow, {
+      taskQueue,
+      workflowId,
+      args: [{ definition, runId: req.runId, userHash: req.userHash, groupHash: req.groupHash }],
+    });
+    return finish(handle);
+  };
+}
+
+const node = (id: string, extra: Partial<DagNode> & { input?: Record<string, unknown> } = {}): DagNode => {
+  const { input, ...rest } = extra;
+  return { id, task: 'node', input: { key: `fixture-dag-${id}`, node: id, ...input }, ...rest };
+};
+
 export const SCENARIOS: Scenario[] = [
   { name: 'example-basic', run: simple('example', { name: 'Ada' }) },
   { name: 'full-stages', run: simple('full', { key: 'fixture-full' }) },
@@ -59,6 +79,50 @@ export const SCENARIOS: Scenario[] = [
   { name: 'fallback', run: simple('with-fallback', { key: 'fixture-fallback' }) },
   { name: 'nested-sequence', run: simple('nested', { key: 'fixture-nested' }) },
   { name: 'parallel', run: simple('parallel', { key: 'fixture-parallel' }) },
+  {
+    name: 'dag-success',
+    run: dagScenario({
+      name: 'diamond',
+      nodes: [
+        node('a'),
+        node('b', { dependsOn: ['a'] }),
+        node('c', { dependsOn: ['a'], lightweight: true }),
+        node('d', { dependsOn: ['b', 'c'] }),
+      ],
+    }),
+  },
+  {
+    name: 'dag-fail-fast',
+    run: dagScenario({
+      name: 'fail-fast',
+      failurePolicy: 'fail-fast',
+      nodes: [
+        node('boom', { input: { fail: true, ms: 100 } }),
+        node('long', { input: { ms: 5_000 } }),
+        node('later', { dependsOn: ['boom'] }),
+      ],
+    }),
+  },
+  {
+    name: 'dag-continue',
+    run: dagScenario({
+      name: 'continue',
+      failurePolicy: 'continue',
+      nodes: [node('boom', { input: { fail: true } }), node('after', { dependsOn: ['boom'] }), node('other')],
+    }),
+  },
+  {
+    name: 'dag-skipped-branch',
+    run: dagScenario({
+      name: 'branching',
+      nodes: [
+        node('check', { input: { n: 3 } }),
+        node('big', { dependsOn: ['check'], condition: 'check.rows > 10' }),
+        node('small', { dependsOn: ['check'], condition: 'check.rows <= 10' }),
+        node('report', { dependsOn: ['big', 'small'] }),
+      ],
+    }),
+  },
   {
     name: 'paused-and-resumed',
     async run(client, q) {

@@ -245,6 +245,58 @@ const longRunning: Task<TestInput> = {
 /** Plans one long-running subtask (cancelling the parent must cancel it). */
 const parentOfLong: Task<TestInput> = { plan: (ctx) => [{ task: 'long-running', input: ctx.input }] };
 
+/** A DAG node task: records start/end, waits on its gate when asked, returns its input with what it saw upstream. */
+const node: Task<TestInput & { node?: string; fail?: boolean; ms?: number }> = {
+  options: { retry: { maximumAttempts: 1 } },
+  async run(ctx) {
+    const name = ctx.input?.node ?? '?';
+    journal.push({
+      task: 'node',
+      stage: name,
+      key: ctx.input.key,
+      event: 'start',
+      at: Date.now(),
+      context: 0,
+      attempt: ctx.attempt,
+    });
+    if (ctx.input?.gateAt?.includes(name)) await gates.pass(`${ctx.input.key}.${name}`);
+    if (ctx.input?.ms) {
+      await new Promise<void>((resolve, reject) => {
+        const t = setTimeout(resolve, ctx.input.ms);
+        ctx.signal.addEventListener('abort', () => (clearTimeout(t), reject(new Error('cancelled'))));
+      });
+    }
+    journal.push({
+      task: 'node',
+      stage: name,
+      key: ctx.input.key,
+      event: 'end',
+      at: Date.now(),
+      context: 0,
+      attempt: ctx.attempt,
+    });
+    if (ctx.input?.fail) throw new Error(`${name} failed on purpose`);
+    return { node: name, rows: ctx.input?.n ?? 1, upstream: Object.keys(ctx.upstream ?? {}).sort() };
+  },
+};
+
+/** Prerequisites for `--with-deps`: prep-a and prep-b both need prep-base; prepared needs both. */
+const prep = (name: string, dependsOn: string[] = []): Task<TestInput> => ({
+  dependsOn,
+  run: (ctx) => {
+    journal.push({
+      task: name,
+      stage: 'run',
+      key: ctx.input?.key ?? '',
+      event: 'start',
+      at: Date.now(),
+      context: 0,
+      attempt: 1,
+    });
+    return name;
+  },
+});
+
 /** Built-ins plus every test task. */
 export function createTestRegistry(): TaskRegistry {
   return createDefaultRegistry()
@@ -281,7 +333,12 @@ export function createTestRegistry(): TaskRegistry {
     .register('unknown-plan', unknownPlan)
     .register('breaker', breaker)
     .register('long-running', longRunning)
-    .register('parent-of-long', parentOfLong);
+    .register('parent-of-long', parentOfLong)
+    .register('node', node)
+    .register('prep-base', prep('prep-base'))
+    .register('prep-a', prep('prep-a', ['prep-base']))
+    .register('prep-b', prep('prep-b', ['prep-base']))
+    .register('prepared', prep('prepared', ['prep-a', 'prep-b']));
 }
 
 /** Journal entries of one key. */

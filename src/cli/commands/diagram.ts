@@ -3,7 +3,10 @@ import { BaseCommand } from '../base-command';
 
 export default class Diagram extends BaseCommand<typeof Diagram> {
   static override summary = "Draw a task's pipeline (its stages, precheck gate and plan) as Mermaid or Graphviz DOT.";
-  static override examples = ['<%= config.bin %> diagram example', '<%= config.bin %> diagram example --format dot | dot -Tsvg > example.svg'];
+  static override examples = [
+    '<%= config.bin %> diagram example',
+    '<%= config.bin %> diagram example --format dot | dot -Tsvg > example.svg',
+  ];
   static override args = { task: Args.string({ description: 'Registered task name.', required: true }) };
   static override flags = {
     format: Flags.string({ description: 'Output format.', options: ['mermaid', 'dot'], default: 'mermaid' }),

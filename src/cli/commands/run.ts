@@ -22,7 +22,8 @@ export default class Run extends BaseCommand<typeof Run> {
       default: false,
     }),
     'with-deps': Flags.boolean({
-      description: "Run the task's prerequisites (dependsOn) first, each once, in dependency order, sharing one run id.",
+      description:
+        "Run the task's prerequisites (dependsOn) first, each once, in dependency order, sharing one run id.",
       default: false,
     }),
   };

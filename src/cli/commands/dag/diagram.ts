@@ -4,7 +4,8 @@ import { dagArg } from '../../dag-ref';
 import type { NodeState } from '../../../core';
 
 export default class DagDiagram extends BaseCommand<typeof DagDiagram> {
-  static override summary = 'Draw a DAG as Mermaid or Graphviz DOT; with --run-id, coloured by each node’s state in that run.';
+  static override summary =
+    'Draw a DAG as Mermaid or Graphviz DOT; with --run-id, coloured by each node’s state in that run.';
   static override examples = [
     '<%= config.bin %> dag diagram examples/etl/etl.yml --format mermaid',
     '<%= config.bin %> dag diagram etl --format dot --run-id 6584aac0-d4c9-4a9d-8983-925f08f49bd2 | dot -Tsvg > etl.svg',

@@ -3,8 +3,12 @@ import { dagArg } from '../../dag-ref';
 
 export default class DagValidate extends BaseCommand<typeof DagValidate> {
   static override summary = 'Check a DAG: schema, unknown tasks and dependencies, conditions, cycles.';
-  static override description = 'Exit 0 when valid (printing its execution order), 2 with one line per problem otherwise.';
-  static override examples = ['<%= config.bin %> dag validate examples/etl/etl.yml', '<%= config.bin %> dag validate etl --json'];
+  static override description =
+    'Exit 0 when valid (printing its execution order), 2 with one line per problem otherwise.';
+  static override examples = [
+    '<%= config.bin %> dag validate examples/etl/etl.yml',
+    '<%= config.bin %> dag validate etl --json',
+  ];
   static override args = { dag: dagArg };
 
   async run(): Promise<void> {
