@@ -7,6 +7,12 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/prepare.sh
+if ! command -v dot >/dev/null 2>&1; then
+  echo "test: installing Graphviz (the diagram tests render DOT with it)..."
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq graphviz >/dev/null
+fi
 echo "test: type-checking and linting..."
 npx tsc --noEmit
 npx eslint .
