@@ -10,3 +10,4 @@ export { loadConfig, type CascadenceConfig } from './config';
 export { hashId } from './events';
 export { DevServer } from './dev';
 export { main } from './cli';
+export { dag, DagBuilder, loadDag, parseDagText, type NodeOptions } from './dag';

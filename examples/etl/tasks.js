@@ -19,7 +19,8 @@ const READINGS = [
 /** The output of dependency `node`, or a clear error when the task runs outside the DAG. */
 function upstream(ctx, node) {
   const value = ctx.upstream?.[node];
-  if (value === undefined) throw new Error(`${ctx.task} needs the output of node ${node}: run it in examples/etl/etl.yml`);
+  if (value === undefined)
+    throw new Error(`${ctx.task} needs the output of node ${node}: run it in examples/etl/etl.yml`);
   return value;
 }
 
