@@ -7,11 +7,15 @@ set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/prepare.sh
-if ! command -v dot >/dev/null 2>&1; then
-  echo "test: installing Graphviz (the diagram tests render DOT with it)..."
+# Tools some tests drive for real: Graphviz renders the DOT diagrams, tmux is the terminal of the TTY test.
+missing=()
+command -v dot >/dev/null 2>&1 || missing+=(graphviz)
+command -v tmux >/dev/null 2>&1 || missing+=(tmux)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "test: installing ${missing[*]} (apt-get)..."
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
-  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq graphviz >/dev/null
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 echo "test: type-checking and linting..."
 npx tsc --noEmit

@@ -27,14 +27,37 @@ writeFileSync(
 );
 writeFileSync(
   join(dir, 'dags', 'pair.yml'),
-  ['name: pair', 'nodes:', '  source: { task: source }', '  double: { task: double, dependsOn: [source], condition: "source.rows > 0" }', ''].join('\n'),
+  [
+    'name: pair',
+    'nodes:',
+    '  source: { task: source }',
+    '  double: { task: double, dependsOn: [source], condition: "source.rows > 0" }',
+    '',
+  ].join('\n'),
 );
-writeFileSync(join(dir, 'dags', 'failing.yml'), ['name: failing', 'nodes:', '  boom: { task: broken }', '  after: { task: source, dependsOn: [boom] }', ''].join('\n'));
+writeFileSync(
+  join(dir, 'dags', 'failing.yml'),
+  ['name: failing', 'nodes:', '  boom: { task: broken }', '  after: { task: source, dependsOn: [boom] }', ''].join(
+    '\n',
+  ),
+);
 writeFileSync(
   join(dir, 'bad.yml'),
-  ['name: bad', 'nodes:', '  a: { task: source, dependsOn: [c] }', '  b: { task: nope, dependsOn: [a] }', '  c: { task: source, dependsOn: [a], colour: red }', ''].join('\n'),
+  [
+    'name: bad',
+    'nodes:',
+    '  a: { task: source, dependsOn: [c] }',
+    '  b: { task: nope, dependsOn: [a] }',
+    '  c: { task: source, dependsOn: [a], colour: red }',
+    '',
+  ].join('\n'),
 );
-writeFileSync(join(dir, 'cycle.yml'), ['name: cycle', 'nodes:', '  a: { task: source, dependsOn: [b] }', '  b: { task: source, dependsOn: [a] }', ''].join('\n'));
+writeFileSync(
+  join(dir, 'cycle.yml'),
+  ['name: cycle', 'nodes:', '  a: { task: source, dependsOn: [b] }', '  b: { task: source, dependsOn: [a] }', ''].join(
+    '\n',
+  ),
+);
 writeFileSync(join(dir, 'broken-yaml.yml'), 'name: x\nnodes:\n  a: { task: source\n');
 
 it('validates a DAG by name, printing its order; exit 0', async () => {

@@ -20,6 +20,7 @@ import Pause from './pause';
 import Replay from './replay';
 import Resume from './resume';
 import Run from './run';
+import Runs from './runs';
 import Schedule from './schedule';
 import PauseSchedule from './schedule/pause';
 import ResumeSchedule from './schedule/resume';
@@ -28,6 +29,7 @@ import Schedules from './schedules';
 import Signal from './signal';
 import Status from './status';
 import Unschedule from './unschedule';
+import Watch from './watch';
 import Worker from './worker';
 
 export const COMMANDS = {
@@ -48,6 +50,7 @@ export const COMMANDS = {
   replay: Replay,
   resume: Resume,
   run: Run,
+  runs: Runs,
   schedule: Schedule,
   'schedule:pause': PauseSchedule,
   'schedule:resume': ResumeSchedule,
@@ -56,5 +59,6 @@ export const COMMANDS = {
   signal: Signal,
   status: Status,
   unschedule: Unschedule,
+  watch: Watch,
   worker: Worker,
 };

@@ -1,6 +1,8 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
 import { parseInput } from '../input';
+import type { RunRequest } from '../../backends/backend';
+import type { TemporalBackend } from '../../backends/temporal';
 
 export default class Run extends BaseCommand<typeof Run> {
   static override summary = 'Run a task as a pipeline and wait for its result.';
@@ -54,10 +56,47 @@ export default class Run extends BaseCommand<typeof Run> {
           if (task !== args.name && !this.flags.json) this.log(`${task}\tdone`);
         }
       }
+      if (!outcome && process.stdout.isTTY && !this.flags.json) {
+        const { TemporalBackend } = await import('../../backends/temporal');
+        if (backend instanceof TemporalBackend) return this.runWithProgress(backend, request);
+      }
       outcome ??= await backend.run(request);
       if (this.flags.json) return this.printJson({ run_id: outcome.runId, result: outcome.result ?? null });
       this.log(`run-id\t${outcome.runId}`);
       this.log(`result\t${JSON.stringify(outcome.result ?? null)}`);
     });
+  }
+
+  /** On a terminal: live progress while waiting; Ctrl+C detaches without cancelling. */
+  private async runWithProgress(backend: TemporalBackend, request: RunRequest): Promise<void> {
+    const handle = await backend.startHandle(request);
+    const runId = handle.workflowId.slice(request.task.length + 1);
+    this.log(`run-id\t${runId}`);
+    let detach!: () => void;
+    const detached = new Promise<void>((resolve) => (detach = resolve));
+    let wasDetached = false;
+    const onSigint = (): void => {
+      wasDetached = true;
+      detach();
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const { followRun } = await import('../watch');
+      await followRun(backend, runId, (line) => this.log(`  ${line}`), detached);
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+    if (wasDetached) {
+      this.log(
+        `detached: run ${runId} goes on; follow it with \`task watch ${runId}\`, stop it with \`task cancel ${runId}\``,
+      );
+      return;
+    }
+    try {
+      this.log(`result\t${JSON.stringify((await handle.result()) ?? null)}`);
+    } catch (err) {
+      const { fromWorkflowFailure } = await import('../../backends/temporal');
+      throw fromWorkflowFailure(err);
+    }
   }
 }

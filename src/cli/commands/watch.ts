@@ -1,0 +1,35 @@
+import { Args } from '@oclif/core';
+import { BaseCommand } from '../base-command';
+
+export default class Watch extends BaseCommand<typeof Watch> {
+  static override summary = 'Follow a run: a line per stage (or DAG node) change until it ends, then its result.';
+  static override examples = ['<%= config.bin %> watch 6584aac0-d4c9-4a9d-8983-925f08f49bd2'];
+  static override args = { 'run-id': Args.string({ description: 'Run id (or workflow id).', required: true }) };
+
+  async run(): Promise<void> {
+    const { args } = await this.parse(Watch);
+    await this.withBackend(async (backend) => {
+      const { TemporalBackend } = await import('../../backends/temporal');
+      if (!(backend instanceof TemporalBackend)) {
+        const { unsupported } = await import('../../backends/backend');
+        throw unsupported(backend.name, 'status');
+      }
+      const { followRun } = await import('../watch');
+      const last = await followRun(backend, args['run-id'], (line) => this.log(line));
+      const handle = await backend.handleFor(args['run-id']);
+      try {
+        const result = await handle.result();
+        if (this.flags.json)
+          return this.printJson({
+            run_id: args['run-id'],
+            state: last && 'state' in last ? last.state : 'completed',
+            result,
+          });
+        this.log(`result\t${JSON.stringify(result ?? null)}`);
+      } catch (err) {
+        const { fromWorkflowFailure } = await import('../../backends/temporal');
+        throw fromWorkflowFailure(err);
+      }
+    });
+  }
+}
