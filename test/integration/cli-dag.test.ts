@@ -110,3 +110,21 @@ it('draws DAGs and pipelines as Mermaid and as DOT that Graphviz accepts', async
     expect(execFileSync('dot', ['-Tsvg'], { input: text, encoding: 'utf8' })).toMatch(/<svg/);
   }
 });
+
+it('task validate checks every task, the schedules file and every DAG file', async () => {
+  const schedules = join(dir, 'schedules.yml');
+  writeFileSync(schedules, 'source: "*/5 * * * *"\n');
+  const ok = await runCli(['validate', '--json'], { ...env, CASCADENCE_SCHEDULES_PATH: schedules });
+  expect(ok.code).toBe(0);
+  const report = JSON.parse(ok.stdout) as {
+    valid: boolean;
+    checks: Array<{ kind: string; name: string; ok: boolean }>;
+  };
+  expect(report.valid).toBe(true);
+  expect(report.checks.map((c) => c.kind)).toEqual(expect.arrayContaining(['task', 'schedules', 'dag']));
+  writeFileSync(join(dir, 'dags', 'zz-broken.yml'), 'name: broken\nnodes:\n  a: { task: missing-task }\n');
+  const bad = await runCli(['validate'], { ...env, CASCADENCE_SCHEDULES_PATH: schedules });
+  expect(bad.code).toBe(2);
+  expect(bad.stdout).toMatch(/dag\t.*zz-broken\.yml\t.*node a: unknown task "missing-task"/);
+  expect(bad.stderr).toMatch(/^error: 1 of \d+ item\(s\) are invalid/);
+});

@@ -14,8 +14,10 @@ import Diagram from './diagram';
 import Disable from './disable';
 import Enable from './enable';
 import History from './history';
+import Init from './init';
 import List from './list';
 import LoadSchedules from './load-schedules';
+import NewTask from './new/task';
 import Pause from './pause';
 import Replay from './replay';
 import Resume from './resume';
@@ -29,6 +31,7 @@ import Schedules from './schedules';
 import Signal from './signal';
 import Status from './status';
 import Unschedule from './unschedule';
+import Validate from './validate';
 import Watch from './watch';
 import Worker from './worker';
 
@@ -44,8 +47,10 @@ export const COMMANDS = {
   disable: Disable,
   enable: Enable,
   history: History,
+  init: Init,
   list: List,
   'load-schedules': LoadSchedules,
+  'new:task': NewTask,
   pause: Pause,
   replay: Replay,
   resume: Resume,
@@ -59,6 +64,7 @@ export const COMMANDS = {
   signal: Signal,
   status: Status,
   unschedule: Unschedule,
+  validate: Validate,
   watch: Watch,
   worker: Worker,
 };
