@@ -10,8 +10,10 @@ import { CascadenceError } from '../core/errors';
 import { isValidTaskName } from '../core/ids';
 import type { TaskOptions } from '../core/task';
 
-/** The package's `templates/` folder (the same from `src/cli` and `dist/cli`). */
-export const TEMPLATES_DIR = resolve(__dirname, '..', '..', 'templates');
+/** The Cascadence package's root folder (the same from `src/cli` and `dist/cli`). */
+export const PACKAGE_ROOT = resolve(__dirname, '..', '..');
+/** The package's `templates/` folder. */
+export const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
 
 function templatePath(...parts: string[]): string {
   const path = join(TEMPLATES_DIR, ...parts);

@@ -113,7 +113,7 @@ it('draws DAGs and pipelines as Mermaid and as DOT that Graphviz accepts', async
 
 it('task validate checks every task, the schedules file and every DAG file', async () => {
   const schedules = join(dir, 'schedules.yml');
-  writeFileSync(schedules, 'source: "*/5 * * * *"\n');
+  writeFileSync(schedules, 'source:\n  expr: "*/5 * * * *"\n  user_hash: u\n  group_hash: g\n');
   const ok = await runCli(['validate', '--json'], { ...env, CASCADENCE_SCHEDULES_PATH: schedules });
   expect(ok.code).toBe(0);
   const report = JSON.parse(ok.stdout) as {

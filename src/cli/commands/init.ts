@@ -17,14 +17,15 @@ export default class Init extends BaseCommand<typeof Init> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Init);
-    const { initProject } = await import('../scaffold');
+    const [{ initProject, PACKAGE_ROOT }, { relative }] = await Promise.all([
+      import('../scaffold'),
+      import('node:path'),
+    ]);
     const { dir, files } = await initProject(args.dir, { force: this.flags.force });
-    const { relative, resolve } = await import('node:path');
     const rel = relative(process.cwd(), dir) || '.';
-    const home = resolve(__dirname, '..', '..', '..');
     const next = [
       ...(rel === '.' ? [] : [`cd ${rel}`]),
-      `npm link cascadence    # or: export CASCADENCE_HOME=${home}`,
+      `export CASCADENCE_HOME=${PACKAGE_ROOT}    # or: npm link cascadence`,
       'CASCADENCE_CONFIG=cascadence.yml task dev    # server, Web UI and a worker with your tasks',
       'CASCADENCE_CONFIG=cascadence.yml task run hello --user-id alice --group-id team-a    # in another terminal',
       'npm test',
