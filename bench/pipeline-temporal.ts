@@ -27,6 +27,7 @@ import { installRuntime } from '../src/cli/worker-process';
 import { DevServer } from '../src/dev/dev-server';
 import { ensureTemporalBinary } from '../src/dev/temporal-binary';
 import { createWorker } from '../src/worker/create-worker';
+import { quietLogger } from '../src/worker/bundle';
 import { TemporalBackend } from '../src/backends/temporal';
 import { pipelineWorkflowId } from '../src/core/ids';
 import { baselineWorkflow } from './baseline/workflows';
@@ -87,16 +88,6 @@ function unthrottledBinary(real: string, dir: string): string {
 /** Worker settings used for both workers. */
 const WORKER_SETTINGS = { shutdownGraceTime: '2s', maxConcurrentActivityTaskExecutions: 100 } as const;
 
-/** Bundler output goes nowhere; errors still reach stderr. */
-const noop = (): void => undefined;
-const quietLogger = {
-  trace: noop,
-  debug: noop,
-  info: noop,
-  warn: noop,
-  error: (m: string) => console.error(m),
-  log: noop,
-};
 
 /** One side of the comparison: how to run one workflow to completion and find its id. */
 interface Side {

@@ -111,6 +111,19 @@ export interface NewTaskResult {
   options: TaskOptions;
 }
 
+/**
+ * A flag's value as a whole number of at least 1 (undefined stays undefined).
+ * @throws CascadenceError USAGE naming the flag.
+ */
+export function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value.trim());
+  if (!/^\d+$/.test(value.trim()) || !Number.isSafeInteger(n) || n < 1) {
+    throw new CascadenceError('USAGE', `${flag} must be a whole number of at least 1, got ${JSON.stringify(value)}`);
+  }
+  return n;
+}
+
 /** The options a new task is written with. */
 export function newTaskOptions(options: NewTaskOptions): TaskOptions {
   return {

@@ -6,7 +6,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Ajv, { type ErrorObject } from 'ajv';
-import { LineCounter, parseDocument } from 'yaml';
+import { parseYamlFile } from '../config/yaml';
 import { CascadenceError, validateDag, type DagDefinition, type DagNode, type ValidDag } from '../core';
 
 /** The published JSON Schema of DAG files. */
@@ -40,17 +40,7 @@ export function toCanonical(data: Record<string, unknown>): DagDefinition {
  * @throws CascadenceError VALIDATION: `<file>:<line>:<col>: ...` for YAML, `<file>: <path>: ...` for the schema, then semantic problems.
  */
 export function parseDagText(text: string, file: string, knownTasks?: ReadonlySet<string>): ValidDag {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = e ? lineCounter.linePos(e.pos[0]) : { line: 1, col: 1 };
-    throw new CascadenceError(
-      'VALIDATION',
-      `${file}:${pos.line}:${pos.col}: not valid YAML: ${e?.message.split('\n')[0] ?? 'parse error'}`,
-    );
-  }
-  const data = doc.toJS() as unknown;
+  const data = parseYamlFile(text, file).doc.toJS() as unknown;
   const validate = schemaValidator();
   if (!validate(data)) {
     const problems = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'oneOf').map(schemaProblem))];

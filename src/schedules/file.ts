@@ -4,7 +4,8 @@
  * `timezone`, `recurrence` (kept as the schedule's note), `overlap`. The whole file is
  * validated before anything is registered; every problem names the entry and its YAML line.
  */
-import { isMap, isScalar, LineCounter, parseDocument, type Node, type Scalar } from 'yaml';
+import { isMap, isScalar, type Node, type Scalar } from 'yaml';
+import { parseYamlFile } from '../config/yaml';
 import { CascadenceError } from '../core/errors';
 import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from '../backends/backend';
 import { validateCron, validateTimezone } from './cron';
@@ -38,17 +39,8 @@ export interface ParseOptions {
  * @throws CascadenceError VALIDATION listing every problem (`<file>:<line>: <entry>: <problem>`), one per line.
  */
 export function parseSchedulesFile(text: string, file: string, options: ParseOptions): ScheduleRequest[] {
-  const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false });
+  const { doc, lineCounter } = parseYamlFile(text, file);
   const lineOf = (node: Node | null | undefined): number => (node?.range ? lineCounter.linePos(node.range[0]).line : 1);
-  if (doc.errors.length > 0) {
-    const e = doc.errors[0];
-    const pos = e ? lineCounter.linePos(e.pos[0]) : { line: 1, col: 1 };
-    throw new CascadenceError(
-      'VALIDATION',
-      `${file}:${pos.line}:${pos.col}: not valid YAML: ${e?.message.split('\n')[0] ?? 'parse error'}`,
-    );
-  }
   // An empty document (nothing, comments, or a bare `---`) holds no schedules.
   if (doc.contents === null || (isScalar(doc.contents) && doc.contents.value === null)) return [];
   if (!isMap(doc.contents)) {

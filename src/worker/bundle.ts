@@ -18,8 +18,8 @@ export function getWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
 }
 
 const noop = (): void => undefined;
-/** The bundler logs every build at info level; keep stdout for the CLI's own output. */
-const quietLogger = {
+/** The bundler logs every build at info level; keep stdout for the CLI's own output (errors still reach stderr). */
+export const quietLogger = {
   trace: noop,
   debug: noop,
   info: noop,

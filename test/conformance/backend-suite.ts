@@ -3,7 +3,7 @@
  * schedule round trip, errors) against every backend. An operation a backend does not
  * support must fail with UNSUPPORTED naming the backend, never half-work.
  */
-import { isCascadenceError } from '../../src/core/errors';
+import { failure } from '../helpers/failure';
 import type { Backend } from '../../src/backends/backend';
 
 /** How a backend is exercised: which task to run, with what input, and what it returns. */
@@ -17,15 +17,6 @@ export interface BackendFixture {
   close?: () => Promise<void>;
 }
 
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isCascadenceError(err)) throw err;
-    return { code: err.code, message: err.message };
-  }
-  throw new Error('expected a failure');
-}
 
 const IDS = { userId: 'conformance-user', groupId: 'conformance-group' };
 

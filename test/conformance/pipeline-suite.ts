@@ -3,7 +3,7 @@
  * `test/unit/conformance`, Temporal in `test/integration/conformance`) and must behave the same.
  */
 import { randomUUID } from 'node:crypto';
-import { isCascadenceError } from '../../src/core/errors';
+import { failure } from '../helpers/failure';
 import { hashId } from '../../src/events/hash';
 import { FIVE_STAGE_AUDIT, entries, gates, overlap } from '../helpers/tasks';
 import { HASH_SECRET, type RunHandle, type Runtime } from './runtimes';
@@ -23,15 +23,6 @@ export async function eventually<T>(
   }
 }
 
-async function failure(p: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await p;
-  } catch (err) {
-    if (!isCascadenceError(err)) throw err;
-    return { code: err.code, message: err.message };
-  }
-  throw new Error('expected the run to fail');
-}
 
 const key = (): string => randomUUID();
 

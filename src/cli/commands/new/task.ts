@@ -15,17 +15,19 @@ export default class NewTask extends BaseCommand<typeof NewTask> {
   };
   static override flags = {
     dir: Flags.string({ description: 'Folder of the module.', default: 'tasks' }),
-    'with-retry': Flags.integer({ description: 'Attempts per stage (retry.maximumAttempts).', min: 1 }),
-    timeout: Flags.integer({ description: 'Seconds each stage may take (startToCloseTimeout).', min: 1 }),
+    'with-retry': Flags.string({ description: 'Attempts per stage (retry.maximumAttempts), 1 or more.' }),
+    timeout: Flags.string({ description: 'Seconds each stage may take (startToCloseTimeout), 1 or more.' }),
   };
 
   async run(): Promise<void> {
     const { args } = await this.parse(NewTask);
-    const { newTask } = await import('../../scaffold');
+    const { newTask, positiveInteger } = await import('../../scaffold');
+    const retry = positiveInteger('--with-retry', this.flags['with-retry']);
+    const timeout = positiveInteger('--timeout', this.flags.timeout);
     const made = await newTask(args.name, {
       dir: this.flags.dir,
-      ...(this.flags['with-retry'] === undefined ? {} : { retry: this.flags['with-retry'] }),
-      ...(this.flags.timeout === undefined ? {} : { timeoutSeconds: this.flags.timeout }),
+      ...(retry === undefined ? {} : { retry }),
+      ...(timeout === undefined ? {} : { timeoutSeconds: timeout }),
     });
     if (this.flags.json) return this.printJson(made);
     this.log(`created ${made.file}`);
