@@ -15,7 +15,10 @@ export function parseYamlFile(text: string, file: string): { doc: Document.Parse
   const e = doc.errors[0];
   if (e) {
     const pos = lineCounter.linePos(e.pos[0]);
-    throw new CascadenceError('VALIDATION', `${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0] ?? 'parse error'}`);
+    throw new CascadenceError(
+      'VALIDATION',
+      `${file}:${pos.line}:${pos.col}: not valid YAML: ${e.message.split('\n')[0] ?? 'parse error'}`,
+    );
   }
   return { doc, lineCounter };
 }

@@ -17,7 +17,6 @@ export interface BackendFixture {
   close?: () => Promise<void>;
 }
 
-
 const IDS = { userId: 'conformance-user', groupId: 'conformance-group' };
 
 export function backendConformance(name: string, make: () => Promise<BackendFixture>): void {

@@ -23,7 +23,6 @@ export async function eventually<T>(
   }
 }
 
-
 const key = (): string => randomUUID();
 
 export function pipelineConformance(makeRuntime: () => Promise<Runtime>): void {

@@ -52,6 +52,7 @@ test('hello runs in process (no server)', async (t) => {
     hashSecret: '',
     audit,
   });
+  t.after(() => backend.close());
   const ids = { userId: 'alice', groupId: 'team-a' };
 
   const ada = await backend.run({ task: 'hello', ...ids, input: { name: 'Ada' } });
@@ -64,7 +65,6 @@ test('hello runs in process (no server)', async (t) => {
 
   // BadInput is not retried: the run fails at once.
   await assert.rejects(backend.run({ task: 'hello', ...ids, input: { name: 42 } }), /non-empty string/);
-  await backend.close();
 });
 
 test(
