@@ -17,7 +17,11 @@ export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
 /** Errors oclif raises for bad flags and arguments; they exit 2 like our own usage errors. */
 function isParseError(err: unknown): boolean {
   const name = (err as { constructor?: { name?: string } })?.constructor?.name ?? '';
-  return /Required|Flag|Args|Parse|Validation|Unexpected|Nonexistent/.test(name);
+  const message = (err as Error)?.message ?? '';
+  return (
+    /Required|Flag|Args|Parse|Validation|Unexpected|Nonexistent/.test(name) ||
+    /^(Parsing --|Flag --\S+ expects a value|Expected --\S+=)/.test(message)
+  );
 }
 
 /** oclif's parse errors span several lines; keep what says what was wrong. */
