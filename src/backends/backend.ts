@@ -86,6 +86,12 @@ export interface ScheduleRequest {
   input?: unknown;
   /** Create (or leave) the schedule paused; unset keeps an existing schedule's state. */
   paused?: boolean;
+  /**
+   * Take the cron from a UME calendar event instead of `cron`: fetched from
+   * `UME_BASE_URL/v1/calendar/nodes/<node>` (its `recurrence.cron`), and re-checked every
+   * `poll` seconds when given.
+   */
+  calendar?: { node: string; poll?: number };
 }
 
 /** A schedule as `task schedules` shows it. */

@@ -14,6 +14,7 @@ import { BaseBackend, type BaseBackendOptions } from './base';
 import {
   assertKnown,
   assertRunnable,
+  unsupported,
   OPERATIONS,
   type Operation,
   type RunOutcome,
@@ -61,6 +62,8 @@ export class CronBackend extends BaseBackend {
 
   override async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
     assertKnown(this.cron, request.task);
+    if (request.calendar)
+      throw unsupported(this.name, 'schedule', 'calendar_event schedules need the temporal backend');
     const valid = validateScheduleRequest(request, this.cron.timezone);
     const previous = this.scheduleStore.get(request.task);
     const entry: ScheduleEntry = {

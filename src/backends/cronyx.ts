@@ -248,6 +248,8 @@ export class CronyxBackend implements Backend {
   }
 
   async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
+    if (request.calendar)
+      throw unsupported(this.name, 'schedule', 'calendar_event schedules need the temporal backend');
     // The CronyxServer runs its schedules in UTC.
     const valid = validateScheduleRequest({ ...request, timezone: 'UTC' }, 'UTC');
     await this.assertRemoteTask(request.task);

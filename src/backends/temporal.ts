@@ -345,6 +345,7 @@ export class TemporalBackend implements Backend {
 
   async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
     assertKnown(this.options, request.task);
+    if (request.calendar) return this.scheduleFromCalendar(request, request.calendar);
     const schedules = await import('./temporal-schedules');
     const valid = schedules.validateScheduleRequest(request, this.options.timezone ?? 'UTC');
     await schedules.upsertSchedule(
@@ -361,8 +362,66 @@ export class TemporalBackend implements Backend {
     );
   }
 
+  /**
+   * A schedule whose cron comes from a UME calendar event: a `calendarScheduleWorkflow`
+   * (`cascadence-calendar-<task>`, replacing any earlier one) fetches it and keeps the schedule
+   * on it. Without `poll` it fetches once and ends; the answer is then the schedule it made.
+   */
+  private async scheduleFromCalendar(
+    request: ScheduleRequest,
+    calendar: { node: string; poll?: number },
+  ): Promise<ScheduleInfo> {
+    if (!request.userId && !request.userHash)
+      throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
+    if (!request.groupId && !request.groupHash)
+      throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
+    const { validateTimezone } = await import('../schedules/cron');
+    const timezone = validateTimezone(request.timezone ?? this.options.timezone ?? 'UTC');
+    const { calendarScheduleWorkflow } = await import('../workflows/calendar');
+    const handle = await this.client.workflow.start(calendarScheduleWorkflow, {
+      taskQueue: this.options.taskQueue,
+      workflowId: `${scheduleId(request.task)}-calendar`,
+      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
+      args: [
+        {
+          task: request.task,
+          node: calendar.node,
+          timezone,
+          userHash: request.userHash ?? hashId(request.userId ?? '', this.options.hashSecret),
+          groupHash: request.groupHash ?? hashId(request.groupId ?? '', this.options.hashSecret),
+          ...(calendar.poll ? { pollSeconds: calendar.poll } : {}),
+        },
+      ],
+    });
+    const { describeSchedule, toScheduleInfo } = await import('./temporal-schedules');
+    if (!calendar.poll) {
+      try {
+        await handle.result();
+      } catch (err) {
+        throw new CascadenceError('VALIDATION', `calendar event ${calendar.node}: ${rootMessage(err)}`, { cause: err });
+      }
+    } else {
+      // The first fetch happens at once; wait for it so the caller sees the schedule it made.
+      for (let i = 0; i < 50; i++) {
+        try {
+          return await toScheduleInfo(this.client, request.task, await describeSchedule(this.client, request.task));
+        } catch {
+          const { status } = await handle.describe();
+          if (status.name !== 'RUNNING') break;
+          await sleep(200);
+        }
+      }
+    }
+    return toScheduleInfo(this.client, request.task, await describeSchedule(this.client, request.task));
+  }
+
   async unschedule(task: string): Promise<void> {
     const { describeSchedule } = await import('./temporal-schedules');
+    // A calendar-driven schedule stops following its event first.
+    await this.client.workflow
+      .getHandle(`${scheduleId(task)}-calendar`)
+      .terminate('unscheduled')
+      .catch(() => undefined);
     await describeSchedule(this.client, task);
     await this.client.schedule.getHandle(scheduleId(task)).delete();
   }

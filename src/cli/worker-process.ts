@@ -44,7 +44,14 @@ export async function startWorker(
   }
   const { createEventBus } = await import('../events/create-bus');
   const events = await createEventBus(config);
+  // Calendar-driven schedules update Temporal Schedules from an activity: give the worker a client.
+  const { Client, Connection } = await import('@temporalio/client');
+  const clientConnection = await Connection.connect({ address: config.address });
   const worker = await createWorker({
+    calendar: {
+      client: new Client({ connection: clientConnection, namespace: config.namespace }),
+      umeBaseUrl: config.umeBaseUrl,
+    },
     ...(events ? { events } : {}),
     connection,
     namespace: config.namespace,
@@ -52,6 +59,9 @@ export async function startWorker(
     registry,
     ...extra,
   });
-  const done = worker.run().finally(() => connection.close());
+  const done = worker.run().finally(async () => {
+    await clientConnection.close();
+    await connection.close();
+  });
   return { worker, connection, done };
 }

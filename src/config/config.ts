@@ -48,6 +48,8 @@ export interface CascadenceConfig {
   cronyxTimeout: number;
   /** Whether the cronyx backend refreshes its task list periodically. */
   cronyxRefresh: boolean;
+  /** UME server for calendar-driven schedules (`GET /v1/calendar/nodes/<node>`). */
+  umeBaseUrl: string | undefined;
   /** UME settings and store paths of the original, read for the features that use them. */
   umeTransport: string | undefined;
   umeGrpcStub: string | undefined;
@@ -104,6 +106,7 @@ const SETTINGS: Setting[] = [
   { field: 'cronyxBaseUrl', keys: ['cronyx_base_url'], env: ['CRONYX_BASE_URL'], kind: 'string' },
   { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
   { field: 'cronyxRefresh', keys: ['cronyx_refresh'], env: ['CASCADENCE_CRONYX_REFRESH'], kind: 'boolean' },
+  { field: 'umeBaseUrl', keys: ['ume_base_url'], env: ['UME_BASE_URL'], kind: 'string' },
   { field: 'umeTransport', keys: ['ume_transport'], env: ['UME_TRANSPORT'], kind: 'string' },
   { field: 'umeGrpcStub', keys: ['ume_grpc_stub'], env: ['UME_GRPC_STUB'], kind: 'string' },
   { field: 'umeGrpcMethod', keys: ['ume_grpc_method'], env: ['UME_GRPC_METHOD'], kind: 'string' },
@@ -135,6 +138,7 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     cronyxBaseUrl: undefined,
     cronyxTimeout: 5,
     cronyxRefresh: true,
+    umeBaseUrl: undefined,
     umeTransport: undefined,
     umeGrpcStub: undefined,
     umeGrpcMethod: undefined,

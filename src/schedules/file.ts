@@ -22,6 +22,7 @@ const KEYS = [
   'note',
   'paused',
   'input',
+  'calendar_event',
 ];
 
 /** Options for reading a schedules file. */
@@ -70,12 +71,7 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
         lines.set(k, lineOf(item.key as Node));
         raw.set(k, isScalar(item.value) ? scalarValue(item.value) : (item.value as Node | null)?.toJSON?.());
         if (!KEYS.includes(k)) {
-          problem(
-            lines.get(k) ?? lineOf(value),
-            k === 'calendar_event'
-              ? 'calendar_event schedules are not supported yet'
-              : `unknown key ${JSON.stringify(k)} (known: ${KEYS.join(', ')})`,
-          );
+          problem(lines.get(k) ?? lineOf(value), `unknown key ${JSON.stringify(k)} (known: ${KEYS.join(', ')})`);
         }
       }
     } else {
@@ -102,7 +98,8 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
     const note = str('recurrence') ?? str('note');
     const paused = raw.get('paused');
     if (paused !== undefined && typeof paused !== 'boolean') problem(line('paused'), 'paused must be true or false');
-    if (!expr) problem(line('expr'), 'expr (the cron expression) is required');
+    const calendar = calendarEvent(raw.get('calendar_event'), (what) => problem(line('calendar_event'), what));
+    if (!expr && !calendar) problem(line('expr'), 'expr (the cron expression) or calendar_event is required');
     let cron = '';
     let timezoneOk = true;
     try {
@@ -133,12 +130,38 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
       ...(note ? { note } : {}),
       ...(typeof paused === 'boolean' ? { paused } : {}),
       ...(raw.has('input') ? { input: raw.get('input') } : {}),
+      ...(calendar ? { calendar } : {}),
     });
   }
   if (problems.length > 0) {
     throw new CascadenceError('VALIDATION', problems.join('\n'), { hint: 'nothing was registered' });
   }
   return requests;
+}
+
+/** A `calendar_event` value: the node as a string, or `{ node, poll? }` (poll in seconds). */
+function calendarEvent(value: unknown, problem: (what: string) => void): { node: string; poll?: number } | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value === 'string') {
+    if (value.trim() === '') problem('calendar_event node is required');
+    return value.trim() ? { node: value.trim() } : undefined;
+  }
+  if (typeof value !== 'object' || Array.isArray(value)) {
+    problem('calendar_event must be a node name or a mapping with node and poll');
+    return undefined;
+  }
+  const { node, poll, ...rest } = value as Record<string, unknown>;
+  if (Object.keys(rest).length > 0)
+    problem(`calendar_event: unknown key(s) ${Object.keys(rest).join(', ')} (known: node, poll)`);
+  if (typeof node !== 'string' || node.trim() === '') {
+    problem('calendar_event missing node');
+    return undefined;
+  }
+  if (poll !== undefined && !(typeof poll === 'number' && Number.isInteger(poll) && poll >= 1)) {
+    problem('calendar_event poll must be a whole number of seconds, at least 1');
+    return { node: node.trim() }; // reported; still a calendar entry, so expr is not asked for too
+  }
+  return { node: node.trim(), ...(poll === undefined ? {} : { poll }) };
 }
 
 /** The text of a scalar as written (`007` stays "007"; a long number keeps every digit). */

@@ -7,6 +7,7 @@ import type { EventBus } from '../events/bus';
 import type { AuditSinks } from '../workflows/messages';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
 import { createStageActivities } from '../activities/stages';
+import { createCalendarActivities, type CalendarDeps } from '../activities/calendar';
 import { CircuitBreakers } from '../activities/circuit-breaker';
 import type { TaskRegistry } from '../plugins/registry';
 import { createDefaultRegistry } from '../plugins/builtin';
@@ -26,6 +27,8 @@ export interface WorkerDeps {
   maxConcurrentActivityTaskExecutions?: number;
   /** Where the workflows' audit records are published (default: nowhere; they stay queryable on each run). */
   events?: EventBus;
+  /** A client and UME settings for calendar-driven schedules (their activities are registered only then). */
+  calendar?: Omit<CalendarDeps, 'taskQueue'>;
 }
 
 /** Sinks that publish audit records on the event bus, only on first execution (never during replay). */
@@ -48,7 +51,12 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     namespace: deps.namespace ?? 'default',
     taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE,
     workflowBundle: await getWorkflowBundle(),
-    activities: createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
+    activities: {
+      ...createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
+      ...(deps.calendar
+        ? createCalendarActivities({ ...deps.calendar, taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE })
+        : {}),
+    },
     sinks: auditSinks(deps.events),
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     ...(deps.maxConcurrentActivityTaskExecutions === undefined

@@ -7,3 +7,4 @@
  */
 export { pipelineWorkflow } from './pipeline';
 export { dagWorkflow } from './dag';
+export { calendarScheduleWorkflow } from './calendar';

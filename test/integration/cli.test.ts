@@ -86,7 +86,10 @@ describe('usage errors from the flag parser', () => {
   it.each([
     [['run', 'example', '--user-id', 'a', '--group-id', 'b', '--input'], /^error: Flag --input expects a value/],
     [['runs', '--limit', 'abc'], /^error: Parsing --limit Expected an integer but received: abc/],
-    [['schedule', 'example', '0 9 * * *', '--user-id', 'u', '--group-id', 'g', '--overlap', 'sometimes'], /^error: Expected --overlap=sometimes to be one of/],
+    [
+      ['schedule', 'example', '0 9 * * *', '--user-id', 'u', '--group-id', 'g', '--overlap', 'sometimes'],
+      /^error: Expected --overlap=sometimes to be one of/,
+    ],
   ])('%j exits 2 with one line', async (args, message) => {
     const res = await runCli(args as string[]);
     expect(res.code).toBe(2);

@@ -40,8 +40,9 @@ export default class LoadSchedules extends BaseCommand<typeof LoadSchedules> {
       },
     });
     const pruned: string[] = [];
+    const crons = new Map<string, string>();
     await this.withBackend(async (b) => {
-      for (const request of requests) await b.schedule(request);
+      for (const request of requests) crons.set(request.task, (await b.schedule(request)).cron);
       if (this.flags.prune) {
         const keep = new Set(requests.map((r) => r.task));
         for (const s of await b.schedules()) {
@@ -53,7 +54,12 @@ export default class LoadSchedules extends BaseCommand<typeof LoadSchedules> {
       }
     });
     if (this.flags.json) return this.printJson({ scheduled: requests.map((r) => r.task), pruned });
-    for (const r of requests) this.log(`${r.task} scheduled: ${r.cron}`);
+    for (const r of requests) {
+      const from = r.calendar
+        ? ` (from calendar event ${r.calendar.node}${r.calendar.poll ? `, re-checked every ${r.calendar.poll}s` : ''})`
+        : '';
+      this.log(`${r.task} scheduled: ${crons.get(r.task) ?? r.cron}${from}`);
+    }
     for (const name of pruned) this.log(`${name} unscheduled`);
   }
 }

@@ -7,7 +7,8 @@ import { formatSchedulesFile, parseSchedulesFile, type ParseOptions } from '../.
 const FILE = 'schedules.yml';
 const TASKS = ['backup', 'cleanup', 'report'];
 const OPTIONS: ParseOptions = { knownTasks: TASKS, defaultTimezone: 'UTC' };
-const KNOWN_KEYS = 'expr, user_id, group_id, user_hash, group_hash, timezone, recurrence, overlap, note, paused, input';
+const KNOWN_KEYS =
+  'expr, user_id, group_id, user_hash, group_hash, timezone, recurrence, overlap, note, paused, input, calendar_event';
 /** Every line of a schedules file error: `<file>:<line>[:<col>]: ...`. */
 const PROBLEM_LINE = /^.+:\d+(:\d+)?: /;
 const HASH_A = 'a'.repeat(64);
@@ -168,7 +169,7 @@ describe('parseSchedulesFile', () => {
       expect(problems(text)).toEqual([`${FILE}:5: backup: unknown key "colour" (known: ${KNOWN_KEYS})`]);
     });
 
-    it('a calendar_event schedule, as not supported yet', () => {
+    it('a calendar_event without a node, or with unknown keys or a bad poll', () => {
       const text = yaml(
         'backup:', //                          1
         '  user_id: u', //                     2
@@ -177,7 +178,29 @@ describe('parseSchedulesFile', () => {
         '  calendar_event:', //                5
         '    dayOfWeek: MONDAY', //            6
       );
-      expect(problems(text)).toEqual([`${FILE}:5: backup: calendar_event schedules are not supported yet`]);
+      expect(problems(text)).toEqual([
+        `${FILE}:5: backup: calendar_event: unknown key(s) dayOfWeek (known: node, poll)`,
+        `${FILE}:5: backup: calendar_event missing node`,
+      ]);
+      const badPoll = yaml('backup:', '  user_id: u', '  group_id: g', '  calendar_event: { node: evt1, poll: 0 }');
+      expect(problems(badPoll)).toEqual([
+        `${FILE}:4: backup: calendar_event poll must be a whole number of seconds, at least 1`,
+      ]);
+    });
+
+    it('reads calendar_event as a node name or as { node, poll }, with no expr needed', () => {
+      const text = yaml(
+        'backup:',
+        '  user_id: u',
+        '  group_id: g',
+        '  calendar_event: { node: evt1, poll: 600 }',
+        'report:',
+        '  user_id: u',
+        '  group_id: g',
+        '  calendar_event: /evt2',
+      );
+      const requests = parseSchedulesFile(text, FILE, OPTIONS);
+      expect(requests.map((r) => r.calendar)).toEqual([{ node: 'evt1', poll: 600 }, { node: '/evt2' }]);
     });
 
     it('a bad cron, naming the field', () => {
@@ -228,7 +251,7 @@ describe('parseSchedulesFile', () => {
     it('a missing expr', () => {
       const text = yaml('backup:', '  user_id: u', '  group_id: g');
       // Reported on the entry's own line.
-      expect(problems(text)).toEqual([`${FILE}:1: backup: expr (the cron expression) is required`]);
+      expect(problems(text)).toEqual([`${FILE}:1: backup: expr (the cron expression) or calendar_event is required`]);
     });
 
     it('a non-string id', () => {
@@ -301,7 +324,7 @@ describe('parseSchedulesFile', () => {
           `${FILE}:8: backup: overlap must be one of ${OVERLAP_POLICIES.join(', ')}`,
           `${FILE}:9: backup: paused must be true or false`,
           `${FILE}:12: report: invalid timezone "Mars/Base"`,
-          `${FILE}:13: report: calendar_event schedules are not supported yet`,
+          `${FILE}:13: report: calendar_event missing node`,
           `${FILE}:16: cleanup: user_id is required (or pass --user-id)`,
           `${FILE}:16: cleanup: group_id is required (or pass --group-id)`,
         ].sort(),

@@ -1,0 +1,93 @@
+/**
+ * Activities of calendar-driven schedules: fetch a UME calendar event's recurrence, and point
+ * the task's Temporal Schedule at it. They need a Temporal client and `UME_BASE_URL`.
+ */
+import type { Client } from '@temporalio/client';
+import { ApplicationFailure } from '@temporalio/common';
+import { validateCron } from '../schedules/cron';
+
+/** Dependencies of the calendar activities. */
+export interface CalendarDeps {
+  client: Client;
+  taskQueue: string;
+  umeBaseUrl: string | undefined;
+  /** Seconds per UME request (default 5). */
+  timeoutSeconds?: number;
+}
+
+/** What a schedule driven by a calendar event is given. */
+export interface CalendarScheduleInput {
+  task: string;
+  node: string;
+  timezone: string;
+  userHash: string;
+  groupHash: string;
+}
+
+/** The calendar activities' type, imported by workflows as a type only. */
+export interface CalendarActivities {
+  /** The event's recurrence cron. @throws ApplicationFailure CALENDAR (bad or missing recurrence, non-retryable) or a retryable fetch error. */
+  fetchCalendarCron(input: CalendarScheduleInput): Promise<string>;
+  /** Creates or updates the task's schedule with `cron`; returns whether it changed. */
+  applyCalendarCron(input: CalendarScheduleInput & { cron: string }): Promise<boolean>;
+}
+
+/** Creates the calendar activities. */
+export function createCalendarActivities(deps: CalendarDeps): CalendarActivities {
+  return {
+    async fetchCalendarCron(input) {
+      if (!deps.umeBaseUrl) {
+        throw ApplicationFailure.create({
+          type: 'CONFIG',
+          message: 'UME_BASE_URL is not configured',
+          nonRetryable: true,
+        });
+      }
+      const node = input.node.replace(/^\/+/, '');
+      const url = `${deps.umeBaseUrl.replace(/\/+$/, '')}/v1/calendar/nodes/${encodeURIComponent(node)}?user_id=${input.userHash}&group_id=${input.groupHash}`;
+      const res = await fetch(url, { signal: AbortSignal.timeout((deps.timeoutSeconds ?? 5) * 1000) });
+      if (res.status === 404) {
+        throw ApplicationFailure.create({
+          type: 'CALENDAR',
+          message: `calendar node ${node} not found`,
+          nonRetryable: true,
+        });
+      }
+      if (!res.ok) throw new Error(`UME answered HTTP ${res.status} for calendar node ${node}`);
+      const event = (await res.json()) as { recurrence?: { cron?: unknown } };
+      const cron = event?.recurrence?.cron;
+      if (typeof cron !== 'string' || cron.trim() === '') {
+        throw ApplicationFailure.create({
+          type: 'CALENDAR',
+          message: 'event missing recurrence cron',
+          nonRetryable: true,
+        });
+      }
+      try {
+        return validateCron(cron, input.timezone);
+      } catch (err) {
+        throw ApplicationFailure.create({ type: 'CALENDAR', message: (err as Error).message, nonRetryable: true });
+      }
+    },
+
+    async applyCalendarCron(input) {
+      const { describeSchedule, toScheduleInfo, upsertSchedule } = await import('../backends/temporal-schedules');
+      let before: string | undefined;
+      try {
+        before = (await toScheduleInfo(deps.client, input.task, await describeSchedule(deps.client, input.task))).cron;
+      } catch {
+        before = undefined; // no schedule yet
+      }
+      if (before === input.cron) return false;
+      await upsertSchedule(deps.client, deps.taskQueue, '', {
+        task: input.task,
+        cron: input.cron,
+        timezone: input.timezone,
+        userHash: input.userHash,
+        groupHash: input.groupHash,
+        note: `from calendar node ${input.node}`,
+      });
+      return true;
+    },
+  };
+}
