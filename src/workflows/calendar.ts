@@ -6,6 +6,7 @@
  */
 import { ApplicationFailure, continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { CalendarActivities, CalendarScheduleInput } from '../activities/calendar';
+import { rootMessage } from '../core/pipeline';
 
 const { fetchCalendarCron, applyCalendarCron } = proxyActivities<CalendarActivities>({
   startToCloseTimeout: '30s',
@@ -29,10 +30,9 @@ export async function calendarScheduleWorkflow(request: CalendarScheduleRequest)
       last = cron;
     } catch (err) {
       // Without polling there is no next chance: the failure is the answer.
-      if (!request.pollSeconds)
-        throw err instanceof ApplicationFailure
-          ? err
-          : ApplicationFailure.create({ message: String(err), nonRetryable: true });
+      if (!request.pollSeconds) {
+        throw ApplicationFailure.create({ type: 'CALENDAR', message: rootMessage(err), nonRetryable: true });
+      }
     }
     if (!request.pollSeconds) return last;
     await sleep(request.pollSeconds * 1000);
