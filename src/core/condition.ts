@@ -149,8 +149,12 @@ function scanString(text: string, start: number, fail: Fail): Token {
       const esc = text[i + 1];
       const decoded = esc === undefined ? undefined : ESCAPES.get(esc);
       if (decoded === undefined) {
-        if (esc === undefined) fail('unterminated string', start);
-        fail(`unknown escape "\\${esc}" in string (use \\\\ \\' \\" \\n or \\t)`, i);
+        if (esc === undefined || esc === '\n' || esc === '\r') fail('unterminated string', start);
+        // A control or line-separator character is shown escaped, so the message stays on one line.
+        const code = esc.charCodeAt(0);
+        const control = code < 0x20 || (code >= 0x7f && code <= 0x9f) || code === 0x2028 || code === 0x2029;
+        const shown = control ? `u${code.toString(16).padStart(4, '0')}` : esc;
+        fail(`unknown escape "\\${shown}" in string (use \\\\ \\' \\" \\n or \\t)`, i);
       }
       value += decoded;
       i += 2;
