@@ -7,7 +7,8 @@ import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
-import type { Backend, TaskCatalogue } from '../backends/backend';
+import type { Backend, Operation, TaskCatalogue } from '../backends/backend';
+import type { TemporalBackend } from '../backends/temporal';
 import type { ValidDag } from '../core/dag';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -126,6 +127,25 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     } finally {
       await backend.close();
     }
+  }
+
+  /**
+   * Runs `fn` with the temporal backend; any other configured backend gets one clear error
+   * naming the operation (it needs what only Temporal keeps: histories, run states, visibility).
+   */
+  protected async withTemporal<R>(
+    operation: Operation,
+    fn: (backend: TemporalBackend, config: CascadenceConfig) => Promise<R>,
+    hint?: string,
+  ): Promise<R> {
+    return this.withBackend(async (backend, config) => {
+      const { TemporalBackend } = await import('../backends/temporal');
+      if (!(backend instanceof TemporalBackend)) {
+        const { unsupported } = await import('../backends/backend');
+        throw unsupported(backend.name, operation, hint);
+      }
+      return fn(backend, config);
+    });
   }
 
   /** Prints one JSON document. */

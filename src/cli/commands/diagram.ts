@@ -1,6 +1,6 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
-import type { Backend } from '../../backends/backend';
+import type { TemporalBackend } from '../../backends/temporal';
 import type { DiagramPlan } from '../../core/diagram';
 
 export default class Diagram extends BaseCommand<typeof Diagram> {
@@ -20,7 +20,13 @@ export default class Diagram extends BaseCommand<typeof Diagram> {
     const registry = await this.loadRegistry();
     const description = registry.describe(args.task);
     const runId = this.flags['run-id'];
-    const plan = runId ? await this.withBackend((b) => plannedSubtasks(b, args.task, runId)) : undefined;
+    const plan = runId
+      ? await this.withTemporal(
+          'history',
+          (b) => plannedSubtasks(b, args.task, runId),
+          "a run's plan is read from Temporal",
+        )
+      : undefined;
     const { pipelineToDot, pipelineToMermaid } = await import('../../core/diagram');
     const text = this.flags.format === 'dot' ? pipelineToDot(description, plan) : pipelineToMermaid(description, plan);
     this.log(text.trimEnd());
@@ -31,12 +37,11 @@ export default class Diagram extends BaseCommand<typeof Diagram> {
  * The subtasks a run planned, from its child workflows (`<run>/<index>-<task>`): in plan order,
  * parallel when one started before the previous one closed.
  */
-async function plannedSubtasks(backend: Backend, task: string, runId: string): Promise<DiagramPlan | undefined> {
-  const { TemporalBackend } = await import('../../backends/temporal');
-  if (!(backend instanceof TemporalBackend)) {
-    const { unsupported } = await import('../../backends/backend');
-    throw unsupported(backend.name, 'history', "a run's plan is read from Temporal");
-  }
+async function plannedSubtasks(
+  backend: TemporalBackend,
+  task: string,
+  runId: string,
+): Promise<DiagramPlan | undefined> {
   const { pipelineWorkflowId } = await import('../../core/ids');
   const parent = pipelineWorkflowId(task, runId);
   const children: Array<{ index: number; task: string; start: number; close: number }> = [];

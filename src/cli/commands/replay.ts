@@ -31,14 +31,7 @@ export default class Replay extends BaseCommand<typeof Replay> {
   }
 
   private async fetch(runRef: string): Promise<unknown> {
-    return this.withBackend(async (backend) => {
-      const { TemporalBackend } = await import('../../backends/temporal');
-      if (!(backend instanceof TemporalBackend)) {
-        const { unsupported } = await import('../../backends/backend');
-        throw unsupported(backend.name, 'history');
-      }
-      return JSON.parse(await backend.history(runRef)) as unknown;
-    });
+    return this.withTemporal('history', async (backend) => JSON.parse(await backend.history(runRef)) as unknown);
   }
 }
 

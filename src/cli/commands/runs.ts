@@ -24,12 +24,7 @@ export default class Runs extends BaseCommand<typeof Runs> {
   async run(): Promise<void> {
     const { args } = await this.parse(Runs);
     const ui = (this.flags['ui-url'] ?? process.env.CASCADENCE_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
-    const runs = await this.withBackend(async (backend, config) => {
-      const { TemporalBackend } = await import('../../backends/temporal');
-      if (!(backend instanceof TemporalBackend)) {
-        const { unsupported } = await import('../../backends/backend');
-        throw unsupported(backend.name, 'status');
-      }
+    const runs = await this.withTemporal('status', async (backend, config) => {
       const quote = (v: string): string => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
       const filters = ['CascadenceRunId IS NOT NULL'];
       if (args.name) filters.push(`CascadenceTask = ${quote(args.name)}`);

@@ -8,12 +8,7 @@ export default class Watch extends BaseCommand<typeof Watch> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Watch);
-    await this.withBackend(async (backend) => {
-      const { TemporalBackend } = await import('../../backends/temporal');
-      if (!(backend instanceof TemporalBackend)) {
-        const { unsupported } = await import('../../backends/backend');
-        throw unsupported(backend.name, 'status');
-      }
+    await this.withTemporal('status', async (backend) => {
       const { followRun } = await import('../watch');
       const last = await followRun(backend, args['run-id'], (line) => this.log(line));
       const handle = await backend.handleFor(args['run-id']);
