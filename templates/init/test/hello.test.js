@@ -31,15 +31,7 @@ function cascadenceHome() {
 const HOME = cascadenceHome();
 const cascadence = require(HOME);
 
-/** A name exported by the package root, else (builds that do not export it) by its own module. */
-function api(name, module) {
-  return cascadence[name] ?? require(join(HOME, 'dist', module))[name];
-}
-const BaseBackend = api('BaseBackend', 'backends/base');
-const TaskStateStore = api('TaskStateStore', 'backends/task-state');
-const MemoryAuditStore = api('MemoryAuditStore', 'events/audit-store');
-const loadTaskModules = api('loadTaskModules', 'plugins/task-modules');
-const createDefaultRegistry = api('createDefaultRegistry', 'plugins/builtin');
+const { BaseBackend, TaskStateStore, MemoryAuditStore, loadTaskModules, createDefaultRegistry } = cascadence;
 
 test('hello runs in process (no server)', async (t) => {
   const dir = mkdtempSync(join(tmpdir(), 'cascadence-hello-'));
