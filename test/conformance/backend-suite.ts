@@ -14,6 +14,7 @@ export interface BackendFixture {
   expected: unknown;
   /** Compare results loosely (e.g. a run id inside). */
   match?: (result: unknown) => void;
+  /** Tears everything down, the backend included (default: `backend.close()`). */
   close?: () => Promise<void>;
 }
 
@@ -26,8 +27,8 @@ export function backendConformance(name: string, make: () => Promise<BackendFixt
       fx = await make();
     });
     afterAll(async () => {
-      await fx?.close?.();
-      await fx?.backend.close();
+      if (fx?.close) await fx.close();
+      else await fx?.backend.close();
     });
 
     it('lists its tasks, enabled', async () => {

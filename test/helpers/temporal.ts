@@ -2,9 +2,13 @@
  * Helpers for integration tests against the suite's dev server.
  */
 import { randomUUID } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
-import { createWorker } from '../../src/worker/create-worker';
+import { createWorker, type WorkerDeps } from '../../src/worker/create-worker';
+import { TemporalBackend } from '../../src/backends/temporal';
+import { TaskStateStore } from '../../src/backends/task-state';
 import type { TaskRegistry } from '../../src/plugins/registry';
 import { installRuntime } from '../../src/cli/worker-process';
 
@@ -52,4 +56,47 @@ export async function withWorker<T>(
 ): Promise<T> {
   const worker = await createWorker({ connection: conns.native, taskQueue, registry, shutdownGraceTime: '2s' });
   return worker.runUntil(() => fn(worker));
+}
+
+/** A temporal backend on the suite's server for `taskQueue`, with task flags in a fresh temp file. */
+export async function testBackend(
+  registry: TaskRegistry,
+  taskQueue: string,
+  hashSecret = 'test-secret',
+): Promise<TemporalBackend> {
+  return TemporalBackend.connect({
+    address: serverAddress(),
+    namespace: 'default',
+    taskQueue,
+    hashSecret,
+    registry,
+    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
+  });
+}
+
+/** A worker running in the background on a fresh task queue, and a backend for that queue; `close()` stops both. */
+export async function startTestWorker(
+  conns: TestConnections,
+  registry: TaskRegistry,
+  options: { prefix?: string; hashSecret?: string; calendar?: WorkerDeps['calendar'] } = {},
+): Promise<{ backend: TemporalBackend; taskQueue: string; close(): Promise<void> }> {
+  const taskQueue = uniqueQueue(options.prefix);
+  const worker = await createWorker({
+    connection: conns.native,
+    taskQueue,
+    registry,
+    shutdownGraceTime: '1s',
+    ...(options.calendar ? { calendar: options.calendar } : {}),
+  });
+  const running = worker.run();
+  const backend = await testBackend(registry, taskQueue, options.hashSecret);
+  return {
+    backend,
+    taskQueue,
+    async close() {
+      worker.shutdown();
+      await running;
+      await backend.close();
+    },
+  };
 }

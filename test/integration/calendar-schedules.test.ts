@@ -3,28 +3,21 @@
  * recurrence cron (fetched from a real HTTP server), is re-checked every poll, and stops
  * following it when unscheduled.
  */
-import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { Worker } from '@temporalio/worker';
-import { TemporalBackend } from '../../src/backends/temporal';
-import { TaskStateStore } from '../../src/backends/task-state';
+import type { TemporalBackend } from '../../src/backends/temporal';
 import { hashId } from '../../src/events/hash';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
-import { createWorker } from '../../src/worker/create-worker';
 import { eventually } from '../conformance/pipeline-suite';
 import { failure } from '../helpers/failure';
-import { connect, serverAddress, uniqueQueue, type TestConnections } from '../helpers/temporal';
+import { connect, startTestWorker, type TestConnections } from '../helpers/temporal';
 
 let conns: TestConnections;
 let ume: Server;
 let umeUrl: string;
 const events = new Map<string, unknown>();
 const requests: string[] = [];
-let worker: Worker;
-let running: Promise<void>;
 let backend: TemporalBackend;
+let stop: () => Promise<void>;
 
 beforeAll(async () => {
   conns = await connect();
@@ -37,30 +30,15 @@ beforeAll(async () => {
   });
   await new Promise<void>((r) => ume.listen(0, '127.0.0.1', () => r()));
   umeUrl = `http://127.0.0.1:${(ume.address() as { port: number }).port}`;
-  const registry = createDefaultRegistry();
-  const taskQueue = uniqueQueue('calendar');
-  worker = await createWorker({
-    connection: conns.native,
-    taskQueue,
-    registry,
-    calendar: { client: conns.client, umeBaseUrl: umeUrl },
-    shutdownGraceTime: '1s',
-  });
-  running = worker.run();
-  backend = await TemporalBackend.connect({
-    address: serverAddress(),
-    namespace: 'default',
-    taskQueue,
+  ({ backend, close: stop } = await startTestWorker(conns, createDefaultRegistry(), {
+    prefix: 'calendar',
     hashSecret: 'calendar',
-    registry,
-    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
-  });
+    calendar: { client: conns.client, umeBaseUrl: umeUrl },
+  }));
 });
 
 afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await backend.close();
+  await stop();
   await conns.close();
   ume.closeAllConnections();
   await new Promise((r) => ume.close(r));

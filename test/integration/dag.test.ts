@@ -5,42 +5,26 @@
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Worker } from '@temporalio/worker';
-import { TemporalBackend, fromWorkflowFailure as fromFailure } from '../../src/backends/temporal';
-import { TaskStateStore } from '../../src/backends/task-state';
+import { fromWorkflowFailure as fromFailure, type TemporalBackend } from '../../src/backends/temporal';
 import { isCascadenceError } from '../../src/core/errors';
 import type { DagDefinition, DagNode, DagResult } from '../../src/core';
 import { dag } from '../../src/dag/builder';
 import { dagStatusQuery, pauseSignal, resumeSignal } from '../../src/workflows/messages';
-import { createWorker } from '../../src/worker/create-worker';
 import { eventually } from '../conformance/pipeline-suite';
 import { createTestRegistry, entries, gates } from '../helpers/tasks';
-import { connect, serverAddress, uniqueQueue, type TestConnections } from '../helpers/temporal';
+import { connect, startTestWorker, type TestConnections } from '../helpers/temporal';
 
 let conns: TestConnections;
-let worker: Worker;
-let running: Promise<void>;
 let backend: TemporalBackend;
+let stop: () => Promise<void>;
 const registry = createTestRegistry();
 
 beforeAll(async () => {
   conns = await connect();
-  const taskQueue = uniqueQueue('dag');
-  worker = await createWorker({ connection: conns.native, taskQueue, registry, shutdownGraceTime: '1s' });
-  running = worker.run();
-  backend = await TemporalBackend.connect({
-    address: serverAddress(),
-    namespace: 'default',
-    taskQueue,
-    hashSecret: 'dag',
-    registry,
-    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
-  });
+  ({ backend, close: stop } = await startTestWorker(conns, registry, { prefix: 'dag', hashSecret: 'dag' }));
 });
 afterAll(async () => {
-  worker.shutdown();
-  await running;
-  await backend.close();
+  await stop();
   await conns.close();
 });
 
