@@ -16,14 +16,12 @@
  * Run: `npm run bench -- dag`, or `node -r ts-node/register/transpile-only bench/dag.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { cpus, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { cpus } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { installRuntime } from '../src/cli/worker-process';
 import { DevServer } from '../src/dev/dev-server';
-import { ensureTemporalBinary } from '../src/dev/temporal-binary';
 import { getWorkflowBundle } from '../src/worker/bundle';
 import { auditSinks } from '../src/worker/create-worker';
 import { createStageActivities } from '../src/activities/stages';
@@ -320,17 +318,6 @@ function cpuOf(pid: number | undefined): number {
   }
 }
 
-/** A `temporal` wrapper adding {@link DYNAMIC_CONFIG} to `server start-dev` (as in pipeline-temporal.ts). */
-function unthrottledBinary(real: string, dir: string): string {
-  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  const extra = Object.entries(DYNAMIC_CONFIG)
-    .map(([k, v]) => `--dynamic-config-value ${q(`${k}=${v}`)}`)
-    .join(' ');
-  const path = join(dir, 'temporal');
-  writeFileSync(path, `#!/bin/sh\nexec ${q(real)} "$@" ${extra}\n`, { mode: 0o755 });
-  return path;
-}
-
 /** The DAG workflow's history: events, workflow tasks, and the size the server reports. */
 interface HistoryShape {
   events: number;
@@ -384,17 +371,7 @@ async function main(): Promise<void> {
   const validation = benchValidation(say);
 
   installRuntime();
-  const wrapperDir = mkdtempSync(join(tmpdir(), 'cascadence-bench-dag-'));
-  let server: DevServer;
-  try {
-    server = await DevServer.start({
-      headless: true,
-      binary: unthrottledBinary(await ensureTemporalBinary(), wrapperDir),
-    });
-  } catch (err) {
-    rmSync(wrapperDir, { recursive: true, force: true });
-    throw err;
-  }
+  const server = await DevServer.start({ headless: true, dynamicConfig: DYNAMIC_CONFIG });
   let connection: NativeConnection | undefined;
   let backend: TemporalBackend | undefined;
   let worker: Worker | undefined;
@@ -677,7 +654,6 @@ async function main(): Promise<void> {
     await backend?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await server.stop();
-    rmSync(wrapperDir, { recursive: true, force: true });
   }
 }
 

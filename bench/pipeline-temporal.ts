@@ -18,14 +18,11 @@
  * `node -r ts-node/register/transpile-only bench/pipeline-temporal.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { installRuntime } from '../src/cli/worker-process';
 import { DevServer } from '../src/dev/dev-server';
-import { ensureTemporalBinary } from '../src/dev/temporal-binary';
 import { createWorker } from '../src/worker/create-worker';
 import { quietLogger } from '../src/worker/bundle';
 import { TemporalBackend } from '../src/backends/temporal';
@@ -71,23 +68,8 @@ const DYNAMIC_CONFIG: Record<string, number> = {
 };
 const DEFAULT_CONFIG = process.env.BENCH_TEMPORAL_DEFAULT_CONFIG === '1';
 
-/**
- * A `temporal` wrapper adding {@link DYNAMIC_CONFIG} to `server start-dev` (DevServer has no
- * option for dynamic config; it does take the binary's path).
- */
-function unthrottledBinary(real: string, dir: string): string {
-  const q = (s: string): string => `'${s.replace(/'/g, `'\\''`)}'`;
-  const extra = Object.entries(DYNAMIC_CONFIG)
-    .map(([k, v]) => `--dynamic-config-value ${q(`${k}=${v}`)}`)
-    .join(' ');
-  const path = join(dir, 'temporal');
-  writeFileSync(path, `#!/bin/sh\nexec ${q(real)} "$@" ${extra}\n`, { mode: 0o755 });
-  return path;
-}
-
 /** Worker settings used for both workers. */
 const WORKER_SETTINGS = { shutdownGraceTime: '2s', maxConcurrentActivityTaskExecutions: 100 } as const;
-
 
 /** One side of the comparison: how to run one workflow to completion and find its id. */
 interface Side {
@@ -150,18 +132,10 @@ async function main(): Promise<void> {
   say(machineLine());
   installRuntime();
   const tStart = now();
-  const wrapperDir = mkdtempSync(join(tmpdir(), 'cascadence-bench-temporal-'));
-  let server: DevServer;
-  try {
-    const real = await ensureTemporalBinary();
-    server = await DevServer.start({
-      headless: true,
-      binary: DEFAULT_CONFIG ? real : unthrottledBinary(real, wrapperDir),
-    });
-  } catch (err) {
-    rmSync(wrapperDir, { recursive: true, force: true });
-    throw err;
-  }
+  const server = await DevServer.start({
+    headless: true,
+    ...(DEFAULT_CONFIG ? {} : { dynamicConfig: DYNAMIC_CONFIG }),
+  });
   let connection: NativeConnection | undefined;
   let backend: TemporalBackend | undefined;
   const workers: Worker[] = [];
@@ -364,7 +338,6 @@ async function main(): Promise<void> {
     await backend?.close().catch(() => undefined);
     await connection?.close().catch(() => undefined);
     await server.stop();
-    rmSync(wrapperDir, { recursive: true, force: true });
   }
 }
 

@@ -30,6 +30,8 @@ export interface DevServerOptions {
   /** How long to wait for the server to answer (default 60 s). */
   readyTimeoutMs?: number;
   namespace?: string;
+  /** Dynamic config values of the server (`--dynamic-config-value KEY=VALUE`), e.g. raised rate limits for benchmarks. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }
 
 /** A free TCP port on the loopback interface. */
@@ -114,6 +116,9 @@ export class DevServer {
       args.push('--db-filename', options.dbFilename);
     }
     for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+    for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) {
+      args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
+    }
 
     const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
