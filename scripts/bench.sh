@@ -16,7 +16,7 @@ for name in "${SELECTED[@]}"; do
   fi
 done
 
-# node_modules (npm install when missing or stale), the Temporal CLI, then the build.
+# node_modules (npm ci when missing or stale), the Temporal CLI, then the build.
 bash scripts/prepare.sh
 
 started=$SECONDS
