@@ -21,7 +21,7 @@ import { cpus } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { installRuntime } from '../src/cli/worker-process';
-import { DevServer } from '../src/dev/dev-server';
+import { DEV_DYNAMIC_CONFIG, DevServer } from '../src/dev/dev-server';
 import { getWorkflowBundle } from '../src/worker/bundle';
 import { auditSinks } from '../src/worker/create-worker';
 import { createStageActivities } from '../src/activities/stages';
@@ -61,12 +61,7 @@ const FALLBACK_LAYERS = 5;
 /** Temporal's default per-workflow history limit (`limit.historyCount.error`). */
 const HISTORY_LIMIT = 51_200;
 
-/** Same dynamic config as pipeline-temporal (see bench/README.md): no 20 polls/s pacing of task dispatch. */
-const DYNAMIC_CONFIG: Record<string, number> = {
-  'history.transferProcessorMaxPollRPS': 10_000,
-  'history.timerProcessorMaxPollRPS': 10_000,
-  'history.visibilityProcessorMaxPollRPS': 10_000,
-};
+const DYNAMIC_CONFIG = DEV_DYNAMIC_CONFIG;
 
 /**
  * Worker settings for 2 cores shared with the dev server. The workflows run in one V8 context

@@ -22,7 +22,7 @@ import { readFileSync } from 'node:fs';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { installRuntime } from '../src/cli/worker-process';
-import { DevServer } from '../src/dev/dev-server';
+import { DEV_DYNAMIC_CONFIG, DevServer } from '../src/dev/dev-server';
 import { createWorker } from '../src/worker/create-worker';
 import { quietLogger } from '../src/worker/bundle';
 import { TemporalBackend } from '../src/backends/temporal';
@@ -54,18 +54,7 @@ const WARMUP_BATCH = 60;
 /** Cascadence within 10% of the baseline. */
 const TARGET_RATIO = 1.1;
 
-/**
- * Dynamic config of the bench's dev server. The history service's queue readers poll at most
- * 20 times a second by default (`history.*ProcessorMaxPollRPS`), which, once the limiter's
- * burst is spent, paces every workflow and activity task dispatch at ~45-50 ms: a five-activity
- * workflow then takes ~550 ms whoever runs it (a Go SDK worker too), and the comparison would
- * measure that pacing. Set BENCH_TEMPORAL_DEFAULT_CONFIG=1 to run on the dev server's defaults.
- */
-const DYNAMIC_CONFIG: Record<string, number> = {
-  'history.transferProcessorMaxPollRPS': 10_000,
-  'history.timerProcessorMaxPollRPS': 10_000,
-  'history.visibilityProcessorMaxPollRPS': 10_000,
-};
+const DYNAMIC_CONFIG = DEV_DYNAMIC_CONFIG;
 const DEFAULT_CONFIG = process.env.BENCH_TEMPORAL_DEFAULT_CONFIG === '1';
 
 /** Worker settings used for both workers. */
@@ -134,7 +123,7 @@ async function main(): Promise<void> {
   const tStart = now();
   const server = await DevServer.start({
     headless: true,
-    ...(DEFAULT_CONFIG ? {} : { dynamicConfig: DYNAMIC_CONFIG }),
+    dynamicConfig: DEFAULT_CONFIG ? {} : DYNAMIC_CONFIG,
   });
   let connection: NativeConnection | undefined;
   let backend: TemporalBackend | undefined;

@@ -3,7 +3,8 @@
  * the task's Temporal Schedule at it. They need a Temporal client and `UME_BASE_URL`.
  */
 import type { Client } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { CascadenceError, type ErrorCode } from '../core/errors';
+import { toApplicationFailure } from '../core/failure';
 import { validateCron } from '../schedules/cron';
 
 /** Dependencies of the calendar activities. */
@@ -32,41 +33,32 @@ export interface CalendarActivities {
   applyCalendarCron(input: CalendarScheduleInput & { cron: string }): Promise<boolean>;
 }
 
+/** A non-retryable failure of a calendar activity. */
+const failure = (code: ErrorCode, message: string): Error => toApplicationFailure(new CascadenceError(code, message), true);
+
 /** Creates the calendar activities. */
 export function createCalendarActivities(deps: CalendarDeps): CalendarActivities {
   return {
     async fetchCalendarCron(input) {
       if (!deps.umeBaseUrl) {
-        throw ApplicationFailure.create({
-          type: 'CONFIG',
-          message: 'UME_BASE_URL is not configured',
-          nonRetryable: true,
-        });
+        throw failure('CONFIG', 'UME_BASE_URL is not configured');
       }
       const node = input.node.replace(/^\/+/, '');
       const url = `${deps.umeBaseUrl.replace(/\/+$/, '')}/v1/calendar/nodes/${encodeURIComponent(node)}?user_id=${input.userHash}&group_id=${input.groupHash}`;
       const res = await fetch(url, { signal: AbortSignal.timeout((deps.timeoutSeconds ?? 5) * 1000) });
       if (res.status === 404) {
-        throw ApplicationFailure.create({
-          type: 'CALENDAR',
-          message: `calendar node ${node} not found`,
-          nonRetryable: true,
-        });
+        throw failure('CALENDAR', `calendar node ${node} not found`);
       }
       if (!res.ok) throw new Error(`UME answered HTTP ${res.status} for calendar node ${node}`);
       const event = (await res.json()) as { recurrence?: { cron?: unknown } };
       const cron = event?.recurrence?.cron;
       if (typeof cron !== 'string' || cron.trim() === '') {
-        throw ApplicationFailure.create({
-          type: 'CALENDAR',
-          message: 'event missing recurrence cron',
-          nonRetryable: true,
-        });
+        throw failure('CALENDAR', 'event missing recurrence cron');
       }
       try {
         return validateCron(cron, input.timezone);
       } catch (err) {
-        throw ApplicationFailure.create({ type: 'CALENDAR', message: (err as Error).message, nonRetryable: true });
+        throw failure('CALENDAR', (err as Error).message);
       }
     },
 

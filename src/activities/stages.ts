@@ -4,10 +4,10 @@
  * stage runs, honour cancellation, and turn domain errors into typed ApplicationFailures.
  */
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
+import { CancelledFailure } from '@temporalio/common';
+import { toApplicationFailure } from '../core/failure';
 import {
   isCascadenceError,
-  NON_RETRYABLE_CODES,
   PipelineRun,
   type PipelineRequest,
   type StepCall,
@@ -28,13 +28,7 @@ export type StageActivities = Record<StepName, (call: StepCall) => Promise<unkno
 };
 
 function toFailure(err: unknown): unknown {
-  if (!isCascadenceError(err)) return err;
-  return ApplicationFailure.create({
-    type: err.code,
-    message: err.message,
-    nonRetryable: NON_RETRYABLE_CODES.has(err.code),
-    details: err.hint === undefined ? [] : [err.hint],
-  });
+  return isCascadenceError(err) ? toApplicationFailure(err) : err;
 }
 
 /** Creates the stage activities over a registry (dependencies are injected, never global). */

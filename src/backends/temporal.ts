@@ -6,12 +6,11 @@ import { randomUUID } from 'node:crypto';
 import {
   Client,
   Connection,
-  WorkflowFailedError,
   WorkflowNotFoundError,
-  WorkflowUpdateFailedError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { CascadenceError, isCascadenceError, type ErrorCode } from '../core/errors';
+import { CascadenceError, isCascadenceError } from '../core/errors';
+import { fromFailure } from '../core/failure';
 import { dagWorkflowId, pipelineWorkflowId, scheduleId } from '../core/ids';
 import {
   rootMessage,
@@ -73,28 +72,11 @@ export async function connectClient(address: string, namespace: string): Promise
   }
 }
 
-const KNOWN_CODES = new Set<string>([
-  'UNKNOWN_TASK',
-  'INVALID_PLAN',
-  'PLAN_DEPTH_EXCEEDED',
-  'STAGE_FAILED',
-  'PRECHECK_FAILED',
-  'CIRCUIT_OPEN',
-  'VALIDATION',
-  'CONTEXT_REJECTED',
-  'RUN_FINISHED',
-  'DAG_FAILED',
-]);
-
-/** Maps a workflow or update failure to a CascadenceError whose code is the failure's type. */
-export function fromWorkflowFailure(err: unknown): unknown {
-  if (!(err instanceof WorkflowFailedError) && !(err instanceof WorkflowUpdateFailedError)) return err;
-  const cause = err.cause as { type?: string; message?: string; name?: string } | undefined;
-  if (cause?.name === 'CancelledFailure')
-    return new CascadenceError('CANCELLED', 'the run was cancelled', { cause: err });
-  const code = cause?.type && KNOWN_CODES.has(cause.type) ? (cause.type as ErrorCode) : 'STAGE_FAILED';
-  return new CascadenceError(code, cause?.message ?? rootMessage(err), { cause: err });
-}
+/**
+ * Maps a workflow, update or activity failure to the CascadenceError it stands for (code,
+ * hint and data carried across the workflow boundary); anything else comes back unchanged.
+ */
+export const fromWorkflowFailure = fromFailure;
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));

@@ -7,7 +7,7 @@ import { installRuntime } from '../worker/runtime';
 
 export { installRuntime };
 import { CascadenceError } from '../core/errors';
-import { rootMessage } from '../core/pipeline';
+import { rootMessage } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import { createWorker, type WorkerDeps } from '../worker/create-worker';

@@ -50,18 +50,8 @@ export interface CascadenceConfig {
   cronyxRefresh: boolean;
   /** UME server for calendar-driven schedules (`GET /v1/calendar/nodes/<node>`). */
   umeBaseUrl: string | undefined;
-  /** UME settings and store paths of the original, read for the features that use them. */
-  umeTransport: string | undefined;
-  umeGrpcStub: string | undefined;
-  umeGrpcMethod: string | undefined;
-  umeNatsConn: string | undefined;
-  umeNatsSubject: string | undefined;
-  umeBroadcastPointers: boolean;
-  stagesPath: string;
-  pointersPath: string;
-  ideasPath: string;
-  tasksPath: string;
-  suggestionsPath: string;
+  /** Base URL of the Temporal Web UI, for the links clients print. */
+  webUiUrl: string;
   /** Where the config came from, for messages. */
   source: string | undefined;
 }
@@ -107,17 +97,12 @@ const SETTINGS: Setting[] = [
   { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
   { field: 'cronyxRefresh', keys: ['cronyx_refresh'], env: ['CASCADENCE_CRONYX_REFRESH'], kind: 'boolean' },
   { field: 'umeBaseUrl', keys: ['ume_base_url'], env: ['UME_BASE_URL'], kind: 'string' },
-  { field: 'umeTransport', keys: ['ume_transport'], env: ['UME_TRANSPORT'], kind: 'string' },
-  { field: 'umeGrpcStub', keys: ['ume_grpc_stub'], env: ['UME_GRPC_STUB'], kind: 'string' },
-  { field: 'umeGrpcMethod', keys: ['ume_grpc_method'], env: ['UME_GRPC_METHOD'], kind: 'string' },
-  { field: 'umeNatsConn', keys: ['ume_nats_conn'], env: ['UME_NATS_CONN'], kind: 'string' },
-  { field: 'umeNatsSubject', keys: ['ume_nats_subject'], env: ['UME_NATS_SUBJECT'], kind: 'string' },
-  { field: 'umeBroadcastPointers', keys: ['ume_broadcast_pointers'], env: ['UME_BROADCAST_POINTERS'], kind: 'boolean' },
-  { field: 'stagesPath', keys: ['stages_path'], env: ['CASCADENCE_STAGES_PATH'], kind: 'string' },
-  { field: 'pointersPath', keys: ['pointers_path'], env: ['CASCADENCE_POINTERS_PATH'], kind: 'string' },
-  { field: 'ideasPath', keys: ['ideas_path'], env: ['CASCADENCE_IDEAS_PATH'], kind: 'string' },
-  { field: 'tasksPath', keys: ['tasks_path'], env: ['CASCADENCE_TASKS_PATH'], kind: 'string' },
-  { field: 'suggestionsPath', keys: ['suggestions_path'], env: ['CASCADENCE_SUGGESTIONS_PATH'], kind: 'string' },
+  {
+    field: 'webUiUrl',
+    keys: ['web_ui_url'],
+    env: ['CASCADENCE_UI_URL', 'CASCADENCE_WEB_UI_URL'],
+    kind: 'string',
+  },
 ];
 
 /** Defaults of every setting. */
@@ -139,17 +124,7 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     cronyxTimeout: 5,
     cronyxRefresh: true,
     umeBaseUrl: undefined,
-    umeTransport: undefined,
-    umeGrpcStub: undefined,
-    umeGrpcMethod: undefined,
-    umeNatsConn: undefined,
-    umeNatsSubject: undefined,
-    umeBroadcastPointers: false,
-    stagesPath: home('stages.yml'),
-    pointersPath: home('pointers.yml'),
-    ideasPath: home('ideas.yml'),
-    tasksPath: home('tasks.yml'),
-    suggestionsPath: home('suggestions.yml'),
+    webUiUrl: 'http://localhost:8233',
   };
 }
 

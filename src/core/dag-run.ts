@@ -9,7 +9,7 @@ import { evaluateCondition, parseCondition } from './condition';
 import { CascadenceError } from './errors';
 import type { DagDefinition, DagNode, NodeState, NodeStatus } from './dag-types';
 import type { ValidDag } from './dag';
-import { rootMessage } from './pipeline';
+import { rootMessage } from './errors';
 
 /** A started node: its outcome, and a way to cancel it. */
 export interface StartedNode {
@@ -223,7 +223,7 @@ export class DagRun {
       const failedNodes = Object.entries(this.status)
         .filter(([, s]) => s.state === 'failed')
         .map(([id, s]) => `${id} (${s.reason ?? 'failed'})`);
-      throw new CascadenceError('DAG_FAILED', `dag ${this.def.name}: ${failedNodes.join('; ')}`, { cause: result });
+      throw new CascadenceError('DAG_FAILED', `dag ${this.def.name}: ${failedNodes.join('; ')}`, { data: result });
     }
     return result;
   }

@@ -1,73 +1,13 @@
 /**
- * Domain errors with stable machine-readable codes.
+ * Domain errors with stable machine-readable codes, and the one error table every list of codes
+ * is derived from (exit codes, HTTP statuses, retryability, what passes through a stage).
  *
  * Errors are recognised by a `Symbol.for` brand rather than `instanceof`, because Jest,
  * the workflow sandbox and the worker are separate realms with separate class identities.
+ * Workflow-safe.
  */
 
 const BRAND = Symbol.for('cascadence.error');
-
-/** Every error code Cascadence raises on purpose, grouped by how a CLI should exit. */
-export const ERROR_CODES = {
-  /** Bad flags, arguments or input: exit 2. */
-  USAGE: 'USAGE',
-  VALIDATION: 'VALIDATION',
-  UNKNOWN_TASK: 'UNKNOWN_TASK',
-  TASK_DISABLED: 'TASK_DISABLED',
-  TASK_PAUSED: 'TASK_PAUSED',
-  INVALID_PLAN: 'INVALID_PLAN',
-  PLAN_DEPTH_EXCEEDED: 'PLAN_DEPTH_EXCEEDED',
-  CONTEXT_REJECTED: 'CONTEXT_REJECTED',
-  UNKNOWN_RUN: 'UNKNOWN_RUN',
-  UNKNOWN_SCHEDULE: 'UNKNOWN_SCHEDULE',
-  RUN_FINISHED: 'RUN_FINISHED',
-  /** Configuration problems: exit 3. */
-  CONFIG: 'CONFIG',
-  /** Server or connection problems: exit 4. */
-  CONNECTION: 'CONNECTION',
-  UNSUPPORTED: 'UNSUPPORTED',
-  /** A run that ran and did not succeed: exit 5 (stage error) or 6 (precheck failed). */
-  STAGE_FAILED: 'STAGE_FAILED',
-  DAG_FAILED: 'DAG_FAILED',
-  PRECHECK_FAILED: 'PRECHECK_FAILED',
-  CIRCUIT_OPEN: 'CIRCUIT_OPEN',
-  CANCELLED: 'CANCELLED',
-  /** Anything else: exit 1. */
-  INTERNAL: 'INTERNAL',
-} as const;
-
-export type ErrorCode = (typeof ERROR_CODES)[keyof typeof ERROR_CODES];
-
-/** Error codes no retry can fix: stages failing with them are not retried. */
-export const NON_RETRYABLE_CODES: ReadonlySet<string> = new Set([
-  'UNKNOWN_TASK',
-  'INVALID_PLAN',
-  'VALIDATION',
-  'CIRCUIT_OPEN',
-  'CONTEXT_REJECTED',
-  'INTERNAL',
-  'CANCELLED',
-]);
-
-/** Base class of every deliberate Cascadence error; carries a stable `code` and an optional hint. */
-export class CascadenceError extends Error {
-  readonly [BRAND] = true;
-  readonly code: ErrorCode;
-  /** A short suggestion of how to fix the problem, printed after the message by the CLI. */
-  readonly hint: string | undefined;
-
-  constructor(code: ErrorCode, message: string, options: { hint?: string; cause?: unknown } = {}) {
-    super(message, options.cause === undefined ? undefined : { cause: options.cause });
-    this.name = 'CascadenceError';
-    this.code = code;
-    this.hint = options.hint;
-  }
-}
-
-/** True when `err` is a CascadenceError from any realm. */
-export function isCascadenceError(err: unknown): err is CascadenceError {
-  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
-}
 
 /** Process exit codes, documented in the README. */
 export const EXIT_CODES = {
@@ -80,34 +20,149 @@ export const EXIT_CODES = {
   PRECHECK_FAILED: 6,
 } as const;
 
-/** Maps an error code to the CLI exit code documented in the README. */
-export function exitCodeFor(code: ErrorCode | string | undefined): number {
-  switch (code) {
-    case 'USAGE':
-    case 'VALIDATION':
-    case 'UNKNOWN_TASK':
-    case 'TASK_DISABLED':
-    case 'TASK_PAUSED':
-    case 'INVALID_PLAN':
-    case 'PLAN_DEPTH_EXCEEDED':
-    case 'CONTEXT_REJECTED':
-    case 'UNKNOWN_RUN':
-    case 'UNKNOWN_SCHEDULE':
-    case 'RUN_FINISHED':
-      return EXIT_CODES.USAGE;
-    case 'CONFIG':
-      return EXIT_CODES.CONFIG;
-    case 'CONNECTION':
-    case 'UNSUPPORTED':
-      return EXIT_CODES.CONNECTION;
-    case 'STAGE_FAILED':
-    case 'DAG_FAILED':
-    case 'CIRCUIT_OPEN':
-    case 'CANCELLED':
-      return EXIT_CODES.RUN_FAILED;
-    case 'PRECHECK_FAILED':
-      return EXIT_CODES.PRECHECK_FAILED;
-    default:
-      return EXIT_CODES.UNEXPECTED;
+/** What one error code means to each client and to the runtimes. */
+export interface ErrorSpec {
+  /** Exit code of the `task` CLI. */
+  exit: number;
+  /** HTTP status of the API. */
+  http: number;
+  /** Whether a retry may fix it: a stage failing with a non-retryable code is not retried. */
+  retryable: boolean;
+  /**
+   * Whether a stage failing with it fails the pipeline with the same code (a plan or breaker
+   * problem); otherwise the pipeline fails with STAGE_FAILED.
+   */
+  keptByStage: boolean;
+  /** Whether a failed subtask passes it up unchanged (it describes the plan, not one stage). */
+  keptBySubtask: boolean;
+}
+
+const spec = (
+  exit: number,
+  http: number,
+  retryable: boolean,
+  kept: { stage?: boolean; subtask?: boolean } = {},
+): ErrorSpec => ({ exit, http, retryable, keptByStage: kept.stage ?? false, keptBySubtask: kept.subtask ?? false });
+
+const { USAGE, CONFIG, CONNECTION, RUN_FAILED, PRECHECK_FAILED, UNEXPECTED } = EXIT_CODES;
+
+/** The one error table: every code Cascadence raises on purpose. */
+export const ERROR_TABLE = {
+  /** Bad flags, arguments or input. */
+  USAGE: spec(USAGE, 400, false),
+  VALIDATION: spec(USAGE, 400, false, { stage: true }),
+  UNKNOWN_TASK: spec(USAGE, 404, false, { stage: true }),
+  TASK_DISABLED: spec(USAGE, 409, false),
+  TASK_PAUSED: spec(USAGE, 409, false),
+  INVALID_PLAN: spec(USAGE, 400, false, { stage: true }),
+  PLAN_DEPTH_EXCEEDED: spec(USAGE, 400, false, { stage: true, subtask: true }),
+  CONTEXT_REJECTED: spec(USAGE, 400, false),
+  UNKNOWN_RUN: spec(USAGE, 404, false),
+  UNKNOWN_SCHEDULE: spec(USAGE, 404, false),
+  RUN_FINISHED: spec(USAGE, 404, false),
+  /** Configuration problems. */
+  CONFIG: spec(CONFIG, 500, false),
+  /** Server or connection problems, and operations a backend does not have. */
+  CONNECTION: spec(CONNECTION, 503, true),
+  UNSUPPORTED: spec(CONNECTION, 501, false),
+  /** A calendar event without a usable recurrence (calendar-driven schedules). */
+  CALENDAR: spec(USAGE, 400, false),
+  /** A run that ran and did not succeed. */
+  STAGE_FAILED: spec(RUN_FAILED, 500, true),
+  DAG_FAILED: spec(RUN_FAILED, 500, false),
+  CIRCUIT_OPEN: spec(RUN_FAILED, 503, false, { stage: true }),
+  CANCELLED: spec(RUN_FAILED, 409, false),
+  PRECHECK_FAILED: spec(PRECHECK_FAILED, 422, false),
+  /** A saved history that today's workflow code no longer replays (non-determinism). */
+  REPLAY_MISMATCH: spec(RUN_FAILED, 500, false),
+  /** Anything else. */
+  INTERNAL: spec(UNEXPECTED, 500, false),
+} as const satisfies Record<string, ErrorSpec>;
+
+export type ErrorCode = keyof typeof ERROR_TABLE;
+
+/** Every error code, by name (`ERROR_CODES.USAGE === 'USAGE'`). */
+export const ERROR_CODES = Object.fromEntries(Object.keys(ERROR_TABLE).map((c) => [c, c])) as {
+  readonly [C in ErrorCode]: C;
+};
+
+/** True when `code` is one of the table's codes. */
+export function isErrorCode(code: unknown): code is ErrorCode {
+  return typeof code === 'string' && Object.prototype.hasOwnProperty.call(ERROR_TABLE, code);
+}
+
+/** The table's row of `code`, or undefined for a code it does not hold. */
+export function errorSpec(code: unknown): ErrorSpec | undefined {
+  return isErrorCode(code) ? ERROR_TABLE[code] : undefined;
+}
+
+/** Error codes no retry can fix: stages failing with them are not retried. */
+export const NON_RETRYABLE_CODES: ReadonlySet<string> = new Set(
+  (Object.keys(ERROR_TABLE) as ErrorCode[]).filter((c) => !ERROR_TABLE[c].retryable),
+);
+
+/** Options of a CascadenceError. */
+export interface CascadenceErrorOptions {
+  /** A short suggestion of how to fix the problem. */
+  hint?: string;
+  cause?: unknown;
+  /** Structured, JSON-serialisable details (a DAG's result); they cross the workflow boundary. */
+  data?: unknown;
+}
+
+/** Base class of every deliberate Cascadence error; carries a stable `code` and an optional hint. */
+export class CascadenceError extends Error {
+  readonly [BRAND] = true;
+  readonly code: ErrorCode;
+  /** A short suggestion of how to fix the problem, printed after the message by the CLI. */
+  readonly hint: string | undefined;
+  /** Structured details, such as a failed DAG's node table. */
+  readonly data: unknown;
+
+  constructor(code: ErrorCode, message: string, options: CascadenceErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'CascadenceError';
+    this.code = code;
+    this.hint = options.hint;
+    this.data = options.data;
   }
+}
+
+/** True when `err` is a CascadenceError from any realm. */
+export function isCascadenceError(err: unknown): err is CascadenceError {
+  return typeof err === 'object' && err !== null && (err as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** Maps an error code to the CLI exit code documented in the README (1 for a code outside the table). */
+export function exitCodeFor(code: ErrorCode | string | undefined): number {
+  return errorSpec(code)?.exit ?? EXIT_CODES.UNEXPECTED;
+}
+
+/** Maps an error code to the HTTP status the API answers with (500 for a code outside the table). */
+export function httpStatusFor(code: ErrorCode | string | undefined): number {
+  return errorSpec(code)?.http ?? 500;
+}
+
+/** The deepest error code (CascadenceError `code` or Temporal failure `type`) in an error's cause chain. */
+export function rootCode(err: unknown): string | undefined {
+  let code: string | undefined;
+  let cur: unknown = err;
+  for (let i = 0; i < 20 && typeof cur === 'object' && cur !== null; i++) {
+    const c = cur as { code?: unknown; type?: unknown; cause?: unknown };
+    if (typeof c.code === 'string') code = c.code;
+    else if (typeof c.type === 'string' && c.type) code = c.type;
+    cur = c.cause;
+  }
+  return code;
+}
+
+/** The deepest message in an error's cause chain (Temporal wraps failures several times). */
+export function rootMessage(err: unknown): string {
+  let cur: unknown = err;
+  let message = err instanceof Error ? err.message : String(err);
+  for (let i = 0; i < 20 && typeof cur === 'object' && cur !== null; i++) {
+    if (cur instanceof Error && cur.message) message = cur.message;
+    cur = (cur as { cause?: unknown }).cause;
+  }
+  return message;
 }

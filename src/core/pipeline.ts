@@ -5,7 +5,7 @@
  * backend supplies direct in-process calls. Workflow-safe: no I/O, no Node APIs, no clocks
  * other than `ports.now()`.
  */
-import { CascadenceError, type ErrorCode } from './errors';
+import { CascadenceError, ERROR_TABLE, isErrorCode, rootCode, rootMessage } from './errors';
 import { validateContextPayload } from './context';
 import { normalisePlan, preview } from './plan';
 import {
@@ -123,34 +123,6 @@ export function asPrecheckOutcome(value: unknown): PrecheckOutcome {
   return { ok: false, reason: 'precheck failed' };
 }
 
-/** The deepest error code (CascadenceError `code` or Temporal failure `type`) in an error's cause chain. */
-export function rootCode(err: unknown): string | undefined {
-  let code: string | undefined;
-  let cur: unknown = err;
-  for (let i = 0; i < 20 && typeof cur === 'object' && cur !== null; i++) {
-    const c = cur as { code?: unknown; type?: unknown; cause?: unknown };
-    if (typeof c.code === 'string') code = c.code;
-    else if (typeof c.type === 'string' && c.type) code = c.type;
-    cur = c.cause;
-  }
-  return code;
-}
-
-/** Codes a failed subtask passes up unchanged (they describe the plan, not one stage). */
-const PLAN_CODES = new Set(['PLAN_DEPTH_EXCEEDED']);
-/** Codes a failed stage keeps (rather than STAGE_FAILED), whichever runtime raised them. */
-const KEPT_STAGE_CODES = new Set(['INVALID_PLAN', 'PLAN_DEPTH_EXCEEDED', 'CIRCUIT_OPEN', 'UNKNOWN_TASK', 'VALIDATION']);
-
-/** The deepest message in an error's cause chain (Temporal wraps failures several times). */
-export function rootMessage(err: unknown): string {
-  let cur: unknown = err;
-  let message = err instanceof Error ? err.message : String(err);
-  for (let i = 0; i < 20 && typeof cur === 'object' && cur !== null; i++) {
-    if (cur instanceof Error && cur.message) message = cur.message;
-    cur = (cur as { cause?: unknown }).cause;
-  }
-  return message;
-}
 
 /**
  * One run of one task's pipeline: the algorithm plus the state that the status query,
@@ -341,7 +313,7 @@ export class PipelineRun {
       if (this.ports.isCancellation?.(err)) throw err;
       const code = rootCode(err);
       const wrapped = new CascadenceError(
-        code && PLAN_CODES.has(code) ? (code as 'PLAN_DEPTH_EXCEEDED') : 'STAGE_FAILED',
+        isErrorCode(code) && ERROR_TABLE[code].keptBySubtask ? code : 'STAGE_FAILED',
         `${desc.name}: subtask failed: ${rootMessage(err)}`,
         { cause: err },
       );
@@ -379,7 +351,7 @@ export class PipelineRun {
       this.emit(step, 'error', { reason });
       // The same code on every runtime: a plan or breaker problem keeps its code, anything else is a stage failure.
       const code = rootCode(err);
-      const kept = code !== undefined && KEPT_STAGE_CODES.has(code) ? (code as ErrorCode) : 'STAGE_FAILED';
+      const kept = isErrorCode(code) && ERROR_TABLE[code].keptByStage ? code : 'STAGE_FAILED';
       throw new CascadenceError(kept, `${call.task}: stage ${step} failed: ${reason}`, { cause: err });
     } finally {
       this.busy = false;

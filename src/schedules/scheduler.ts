@@ -5,7 +5,7 @@
 import { unwatchFile, watchFile } from 'node:fs';
 import { Cron } from 'croner';
 import type { CronBackend } from '../backends/cron';
-import { rootMessage } from '../core/pipeline';
+import { rootMessage } from '../core/errors';
 import type { ScheduleEntry } from './file';
 
 /** Runs the stored schedules of a cron backend until stopped. */

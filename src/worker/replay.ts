@@ -2,7 +2,7 @@
  * Replaying a saved history against today's workflow code (debugging, and the replay tests).
  */
 import { Worker } from '@temporalio/worker';
-import { rootMessage } from '../core/pipeline';
+import { rootMessage } from '../core/errors';
 import { getWorkflowBundle } from './bundle';
 import { auditSinks } from './create-worker';
 import { installRuntime } from './runtime';

@@ -4,9 +4,10 @@
  * every `pollSeconds`; a failed fetch keeps the last schedule and tries again at the next poll.
  * Continues as new every 100 polls so its history stays small.
  */
-import { ApplicationFailure, continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
+import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { CalendarActivities, CalendarScheduleInput } from '../activities/calendar';
-import { rootMessage } from '../core/pipeline';
+import { CascadenceError, rootMessage } from '../core/errors';
+import { toWorkflowFailure } from './failure';
 
 const { fetchCalendarCron, applyCalendarCron } = proxyActivities<CalendarActivities>({
   startToCloseTimeout: '30s',
@@ -31,7 +32,7 @@ export async function calendarScheduleWorkflow(request: CalendarScheduleRequest)
     } catch (err) {
       // Without polling there is no next chance: the failure is the answer.
       if (!request.pollSeconds) {
-        throw ApplicationFailure.create({ type: 'CALENDAR', message: rootMessage(err), nonRetryable: true });
+        throw toWorkflowFailure(new CascadenceError('CALENDAR', rootMessage(err)));
       }
     }
     if (!request.pollSeconds) return last;

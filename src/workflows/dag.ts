@@ -5,20 +5,16 @@
  * never depends on files that may have changed since.
  */
 import {
-  ApplicationFailure,
   CancellationScope,
-  CancelledFailure,
   condition,
   executeChild,
   isCancellation,
   proxyActivities,
   setHandler,
-  TemporalFailure,
 } from '@temporalio/workflow';
 import type { StageActivities } from '../activities/stages';
 import {
   DagRun,
-  isCascadenceError,
   validateDag,
   type DagDefinition,
   type DagNode,
@@ -29,6 +25,7 @@ import {
 } from '../core';
 import { dagWorkflowId } from '../core/ids';
 import { dagStatusQuery, pauseSignal, resumeSignal } from './messages';
+import { toWorkflowFailure } from './failure';
 import { pipelineWorkflow } from './pipeline';
 import { pipelineSearchAttributes } from './search-attributes';
 
@@ -46,15 +43,6 @@ const { runPipelineInline } = proxyActivities<StageActivities>({
   retry: { maximumAttempts: 1 },
 });
 
-function failure(err: unknown): unknown {
-  if (isCancellation(err))
-    return err instanceof CancelledFailure ? err : new CancelledFailure('dag cancelled', [], err as Error);
-  if (err instanceof TemporalFailure) return err;
-  if (isCascadenceError(err))
-    return ApplicationFailure.create({ type: err.code, message: err.message, nonRetryable: true });
-  return ApplicationFailure.create({ type: 'INTERNAL', message: String(err), nonRetryable: true });
-}
-
 /** A node's stage options: its own retry policy and timeout over the task's. */
 function nodeOptions(node: DagNode): TaskOptions | undefined {
   if (!node.retry && !node.timeout) return undefined;
@@ -70,7 +58,7 @@ export async function dagWorkflow(request: DagRequest): Promise<DagResult> {
   try {
     valid = validateDag(request.definition);
   } catch (err) {
-    throw failure(err);
+    throw toWorkflowFailure(err, 'dag');
   }
   const dagId = dagWorkflowId(request.definition.name, request.runId);
   const ports: DagPorts = {
@@ -110,6 +98,6 @@ export async function dagWorkflow(request: DagRequest): Promise<DagResult> {
   try {
     return await run.execute();
   } catch (err) {
-    throw failure(err);
+    throw toWorkflowFailure(err, 'dag');
   }
 }

@@ -5,8 +5,6 @@
  */
 import {
   ActivityCancellationType,
-  ApplicationFailure,
-  CancelledFailure,
   executeChild,
   isCancellation,
   proxyActivities,
@@ -15,7 +13,6 @@ import {
   setHandler,
   upsertSearchAttributes,
   workflowInfo,
-  TemporalFailure,
   condition,
   type ActivityOptions,
 } from '@temporalio/workflow';
@@ -26,13 +23,13 @@ import {
   childWorkflowId,
   pipelineWorkflowId,
   durationMs,
-  isCascadenceError,
   validateContextPayload,
   type PipelinePorts,
   type PipelineRequest,
   type StepName,
   type TaskDescription,
 } from '../core';
+import { toWorkflowFailure } from './failure';
 import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery, type AuditSinks } from './messages';
 import { RUN_ID_KEY, pipelineSearchAttributes } from './search-attributes';
 
@@ -56,23 +53,6 @@ export function stageActivityOptions(desc: TaskDescription, step: StepName): Act
       nonRetryableErrorTypes: retry.nonRetryableErrorTypes ?? [],
     },
   };
-}
-
-/** Turns whatever the algorithm threw into something that fails (or cancels) the workflow cleanly. */
-function toWorkflowFailure(err: unknown): unknown {
-  // Only a CancelledFailure ends the workflow as cancelled; an activity's or child's cancellation arrives wrapped.
-  if (isCancellation(err))
-    return err instanceof CancelledFailure ? err : new CancelledFailure('run cancelled', [], err as Error);
-  if (err instanceof TemporalFailure) return err;
-  if (isCascadenceError(err)) {
-    return ApplicationFailure.create({
-      type: err.code,
-      message: err.message,
-      nonRetryable: true,
-      details: err.hint === undefined ? [] : [err.hint],
-    });
-  }
-  return ApplicationFailure.create({ type: 'INTERNAL', message: String(err), nonRetryable: true });
 }
 
 /**

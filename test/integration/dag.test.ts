@@ -48,8 +48,7 @@ async function failed(p: Promise<unknown>): Promise<{ code: string; result: DagR
     await p;
   } catch (err) {
     if (isCascadenceError(err)) {
-      const cause = (err.cause as { cause?: { details?: unknown[] } })?.cause;
-      return { code: err.code, result: (cause?.details?.[0] ?? undefined) as DagResult };
+      return { code: err.code, result: err.data as DagResult };
     }
     throw err;
   }

@@ -35,7 +35,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
     let uiUrl: string | undefined;
     if (await isServerReady(address, config.namespace)) {
       this.log(`reusing the Temporal server already answering at ${address}`);
-      uiUrl = this.flags.headless ? undefined : `http://localhost:${this.flags['ui-port']}`;
+      uiUrl = this.flags.headless ? undefined : config.webUiUrl.replace(/\/+$/, '');
     } else {
       this.log('starting the Temporal dev server...');
       server = await DevServer.start({

@@ -17,14 +17,14 @@ export default class Runs extends BaseCommand<typeof Runs> {
     status: Flags.string({ description: 'Only runs in this state.', options: Object.keys(STATUSES) }),
     limit: Flags.integer({ description: 'Most runs to list.', default: 20, min: 1 }),
     'ui-url': Flags.string({
-      description: 'Base URL of the Temporal Web UI (default: $CASCADENCE_UI_URL or http://localhost:8233).',
+      description: 'Base URL of the Temporal Web UI (default: $CASCADENCE_WEB_UI_URL, web_ui_url, or http://localhost:8233).',
     }),
   };
 
   async run(): Promise<void> {
     const { args } = await this.parse(Runs);
-    const ui = (this.flags['ui-url'] ?? process.env.CASCADENCE_UI_URL ?? 'http://localhost:8233').replace(/\/+$/, '');
     const runs = await this.withTemporal('status', async (backend, config) => {
+      const ui = (this.flags['ui-url'] ?? config.webUiUrl).replace(/\/+$/, '');
       const quote = (v: string): string => `'${v.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
       const filters = ['CascadenceRunId IS NOT NULL'];
       if (args.name) filters.push(`CascadenceTask = ${quote(args.name)}`);

@@ -76,7 +76,7 @@ describe('loadConfig', () => {
     it('applies the defaults with no file, no env and no flags', () => {
       const { config, warnings } = load();
       expect(config).toMatchObject(DEFAULTS);
-      expect(config).toMatchObject({ cronyxTimeout: 5, cronyxRefresh: true, umeBroadcastPointers: false });
+      expect(config).toMatchObject({ cronyxTimeout: 5, cronyxRefresh: true, webUiUrl: 'http://localhost:8233' });
       expect(warnings).toEqual([]);
     });
 

@@ -48,6 +48,8 @@ describe('exitCodeFor', () => {
     CIRCUIT_OPEN: 5,
     CANCELLED: 5,
     PRECHECK_FAILED: 6,
+    CALENDAR: 2,
+    REPLAY_MISMATCH: 5,
     INTERNAL: 1,
   };
 

@@ -27,9 +27,9 @@ export default class DagRunCommand extends BaseCommand<typeof DagRunCommand> {
         b.runDag({ definition: dag.definition, userId: this.flags['user-id'], groupId: this.flags['group-id'] }),
       );
     } catch (err) {
-      const cause = (err as { cause?: unknown }).cause as DagResult | undefined;
-      if (!cause || typeof cause !== 'object' || !('nodes' in cause)) throw err;
-      result = cause;
+      const data = (err as { data?: unknown }).data as DagResult | undefined;
+      if (!data || typeof data !== 'object' || !('nodes' in data)) throw err;
+      result = data;
       failure = err;
     }
     if (this.flags.json) this.printJson(result);

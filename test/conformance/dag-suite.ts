@@ -1,0 +1,132 @@
+/**
+ * The DAG conformance suite: the same DAG scenarios (dependency order and outputs, fail-fast,
+ * continue, conditions) on every runtime that runs DAGs. A failed DAG must report every node's
+ * state the same way everywhere: DAG_FAILED carrying the DAG result as its `data`.
+ */
+import { randomUUID } from 'node:crypto';
+import { isCascadenceError } from '../../src/core/errors';
+import type { DagDefinition, DagNode, DagResult } from '../../src/core';
+import { entries } from '../helpers/tasks';
+
+/** What the suite needs of a runtime: run a DAG to its end. */
+export interface DagRuntime {
+  runDag(definition: DagDefinition): Promise<DagResult>;
+  close(): Promise<void>;
+}
+
+/** A node running the `node` test task. */
+function n(id: string, key: string, extra: Partial<DagNode> & { input?: Record<string, unknown> } = {}): DagNode {
+  const { input, ...rest } = extra;
+  return { id, task: 'node', input: { key, node: id, ...input }, ...rest };
+}
+
+/** The code and the DAG result a failed DAG run rejects with. */
+async function failedDag(p: Promise<unknown>): Promise<{ code: string; message: string; result: DagResult }> {
+  try {
+    await p;
+  } catch (err) {
+    if (!isCascadenceError(err)) throw err;
+    return { code: err.code, message: err.message, result: err.data as DagResult };
+  }
+  throw new Error('expected the DAG to fail');
+}
+
+export function dagConformance(name: string, make: () => Promise<DagRuntime>): void {
+  describe(`DAG conformance: ${name}`, () => {
+    let runtime: DagRuntime;
+    beforeAll(async () => {
+      runtime = await make();
+    });
+    afterAll(async () => {
+      await runtime?.close();
+    });
+
+    it('runs a diamond in dependency order and passes outputs downstream', async () => {
+      const key = randomUUID();
+      const result = await runtime.runDag({
+        name: 'diamond',
+        nodes: [
+          n('a', key),
+          n('b', key, { dependsOn: ['a'] }),
+          n('c', key, { dependsOn: ['a'] }),
+          n('d', key, { dependsOn: ['b', 'c'] }),
+        ],
+      });
+      expect(result.state).toBe('completed');
+      expect(Object.fromEntries(Object.entries(result.nodes).map(([id, s]) => [id, s.state]))).toEqual({
+        a: 'success',
+        b: 'success',
+        c: 'success',
+        d: 'success',
+      });
+      expect(result.outputs.d).toEqual({ node: 'd', rows: 1, upstream: ['b', 'c'] });
+      const order = entries(key)
+        .filter((e) => e.event === 'start')
+        .map((e) => e.stage);
+      expect(order[0]).toBe('a');
+      expect(order[3]).toBe('d');
+    });
+
+    it('fail-fast: DAG_FAILED carries every node state (failed, cancelled, skipped)', async () => {
+      const key = randomUUID();
+      const { code, message, result } = await failedDag(
+        runtime.runDag({
+          name: 'fail-fast',
+          failurePolicy: 'fail-fast',
+          nodes: [
+            n('boom', key, { input: { fail: true, ms: 100 } }),
+            n('long', key, { input: { ms: 30_000 } }),
+            n('later', key, { dependsOn: ['boom'] }),
+          ],
+        }),
+      );
+      expect(code).toBe('DAG_FAILED');
+      expect(message).toContain('boom');
+      expect(result).toMatchObject({ dag: 'fail-fast', state: 'failed' });
+      expect(result.nodes.boom?.state).toBe('failed');
+      expect(result.nodes.boom?.reason).toContain('boom failed on purpose');
+      expect(result.nodes.long?.state).toBe('cancelled');
+      expect(result.nodes.later).toMatchObject({ state: 'skipped', reason: 'an earlier node failed (fail-fast)' });
+      expect(result.outputs).toEqual({});
+    });
+
+    it('continue: the failed DAG reports what ran, what failed and what was skipped, with outputs', async () => {
+      const key = randomUUID();
+      const { code, result } = await failedDag(
+        runtime.runDag({
+          name: 'continue',
+          failurePolicy: 'continue',
+          nodes: [
+            n('boom', key, { input: { fail: true } }),
+            n('after-boom', key, { dependsOn: ['boom'] }),
+            n('other', key),
+            n('after-other', key, { dependsOn: ['other'] }),
+          ],
+        }),
+      );
+      expect(code).toBe('DAG_FAILED');
+      expect(result.nodes.boom?.state).toBe('failed');
+      expect(result.nodes['after-boom']).toMatchObject({ state: 'skipped', reason: 'depends on boom, which failed' });
+      expect(result.nodes.other?.state).toBe('success');
+      expect(result.nodes['after-other']?.state).toBe('success');
+      expect(Object.keys(result.outputs).sort()).toEqual(['after-other', 'other']);
+    });
+
+    it('a false condition skips its branch and what only it leads to', async () => {
+      const key = randomUUID();
+      const result = await runtime.runDag({
+        name: 'branching',
+        nodes: [
+          n('check', key, { input: { n: 3 } }),
+          n('big', key, { dependsOn: ['check'], condition: 'check.rows > 10' }),
+          n('small', key, { dependsOn: ['check'], condition: 'check.rows <= 10' }),
+          n('after-big', key, { dependsOn: ['big'] }),
+        ],
+      });
+      expect(result.state).toBe('completed');
+      expect(result.nodes.big).toMatchObject({ state: 'skipped', reason: 'condition is false: check.rows > 10' });
+      expect(result.nodes['after-big']).toMatchObject({ state: 'skipped', reason: 'every dependency was skipped' });
+      expect(result.nodes.small?.state).toBe('success');
+    });
+  });
+}
