@@ -34,7 +34,6 @@ import type { DagStatus } from '../src/core/dag-run';
 import { dagStatusQuery } from '../src/workflows/messages';
 import { TaskRegistry } from '../src/plugins/registry';
 import type { Task } from '../src/core';
-import { noFlags } from './lib/noop-task';
 import { machineLine, now, ratio, round, runMain, summarize, table, verdict, writeResults } from './lib/harness';
 
 // ---------------------------------------------------------------------------------------------
@@ -393,7 +392,6 @@ async function main(): Promise<void> {
       taskQueue,
       hashSecret: '',
       registry,
-      state: noFlags(),
     });
     const b = backend;
     const client = b.client;

@@ -29,7 +29,7 @@ import { TemporalBackend } from '../src/backends/temporal';
 import { pipelineWorkflowId } from '../src/core/ids';
 import { baselineWorkflow } from './baseline/workflows';
 import { createBaselineActivities } from './baseline/activities';
-import { NOOP_TASK, noFlags, noopRegistry } from './lib/noop-task';
+import { NOOP_TASK, noopRegistry } from './lib/noop-task';
 import {
   machineLine,
   now,
@@ -160,7 +160,6 @@ async function main(): Promise<void> {
       taskQueue: cQueue,
       hashSecret: '',
       registry,
-      state: noFlags(),
     });
     const client = backend.client;
     const cascadence: Side = {

@@ -15,7 +15,7 @@ import type {
 import { hashId } from '../events/hash';
 import type { TaskRegistry } from '../plugins/registry';
 import { unknownTask } from '../plugins/registry';
-import type { TaskStateStore } from './task-state';
+import { assertFlagsAllowRun, type TaskFlagStore } from '../core/task-flags';
 
 /** A run as a caller asks for it. Raw ids: the backend hashes them before they go anywhere. */
 export interface RunRequest {
@@ -202,15 +202,15 @@ export function toPipelineRequest(request: RunRequest, runId: string, hashSecret
   };
 }
 
-/** What every backend shares: the registry and the task flags. */
+/** What every backend shares: the registry and the task flags (a local file, or Temporal's catalogue). */
 export interface TaskCatalogue {
   registry: TaskRegistry;
-  state: TaskStateStore;
+  state: TaskFlagStore;
 }
 
 /** The registered tasks with their flags, as `list` returns them. */
-export function listTasks({ registry, state }: TaskCatalogue): TaskInfo[] {
-  const flags = state.all();
+export async function listTasks({ registry, state }: TaskCatalogue): Promise<TaskInfo[]> {
+  const flags = await state.allFlags();
   return registry.names().map((name) => {
     const d = registry.describe(name);
     return {
@@ -227,9 +227,9 @@ export function listTasks({ registry, state }: TaskCatalogue): TaskInfo[] {
  * Checks that `task` exists and may run now.
  * @throws CascadenceError UNKNOWN_TASK, TASK_DISABLED, TASK_PAUSED.
  */
-export function assertRunnable(catalogue: TaskCatalogue, task: string): void {
+export async function assertRunnable(catalogue: TaskCatalogue, task: string): Promise<void> {
   assertKnown(catalogue, task);
-  catalogue.state.assertRunnable(task);
+  assertFlagsAllowRun(task, await catalogue.state.flagsOf(task));
 }
 
 /** @throws CascadenceError UNKNOWN_TASK unless `task` is registered. */
@@ -244,7 +244,5 @@ export async function setTaskFlag(
   patch: { disabled?: boolean; paused?: boolean },
 ): Promise<boolean> {
   assertKnown({ registry, state }, task);
-  const before = state.get(task);
-  const after = await state.update(task, patch);
-  return before.disabled !== after.disabled || before.paused !== after.paused;
+  return (await state.setFlags({ task, ...patch })).changed;
 }

@@ -22,7 +22,6 @@ import { MemoryAuditStore, type AuditStore } from '../events/audit-store';
 import type { EventBus } from '../events/bus';
 import {
   assertKnown,
-  assertRunnable,
   listTasks,
   OPERATIONS,
   setTaskFlag,
@@ -41,9 +40,12 @@ import {
   type TaskInfo,
 } from './backend';
 import { hashId } from '../events/hash';
+import type { TaskStateStore } from './task-state';
 
 /** Options of the base backend. */
 export interface BaseBackendOptions extends TaskCatalogue {
+  /** The local task-state file: in-process runs check it synchronously. */
+  state: TaskStateStore;
   hashSecret: string;
   /** Where audit records are kept (default: in memory). */
   audit?: AuditStore;
@@ -100,7 +102,8 @@ export class BaseBackend implements Backend {
    * @throws CascadenceError UNKNOWN_TASK, TASK_DISABLED, TASK_PAUSED, USAGE.
    */
   prepare(request: RunRequest, controller = new AbortController()): PipelineRun {
-    assertRunnable(this.options, request.task);
+    assertKnown(this.options, request.task);
+    this.options.state.assertRunnable(request.task);
     const req = toPipelineRequest(request, request.runId ?? randomUUID(), this.options.hashSecret);
     return new PipelineRun(req, inProcessPorts(this.runner, this.record, controller.signal));
   }

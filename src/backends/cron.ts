@@ -53,7 +53,7 @@ export class CronBackend extends BaseBackend {
   override async run(request: RunRequest): Promise<RunOutcome> {
     if (!this.cron.withDependencies) return super.run(request);
     const order = this.cron.registry.withPrerequisites(request.task);
-    for (const task of order) assertRunnable(this.cron, task);
+    for (const task of order) await assertRunnable(this.cron, task);
     const runId = request.runId ?? randomUUID();
     let outcome: RunOutcome = { runId, result: undefined };
     for (const task of order) outcome = await super.run({ ...request, task, runId });

@@ -5,6 +5,7 @@
  * the server cannot be reached or answers 502/503/504; an unreachable server is a clear error
  * after the retries, never a hang.
  */
+import { assertFlagsAllowRun } from '../core/task-flags';
 import { CascadenceError, type ErrorCode } from '../core/errors';
 import { hashId } from '../events/hash';
 import type { CascadenceConfig } from '../config/config';
@@ -145,7 +146,7 @@ export class CronyxBackend implements Backend {
   }
 
   async list(): Promise<TaskInfo[]> {
-    const flags = this.options.state.all();
+    const flags = await this.options.state.allFlags();
     return (await this.remoteTasks()).map((t) => ({
       name: t.id,
       enabled: !flags[t.id]?.disabled,
@@ -168,7 +169,7 @@ export class CronyxBackend implements Backend {
     if (!request.groupId && !request.groupHash)
       throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
     await this.assertRemoteTask(request.task);
-    this.options.state.assertRunnable(request.task);
+    assertFlagsAllowRun(request.task, await this.options.state.flagsOf(request.task));
     const { status, json } = await this.call('POST', '/jobs', {
       task: request.task,
       ...this.ids(request),
@@ -186,9 +187,7 @@ export class CronyxBackend implements Backend {
   private async flag(task: string, patch: { paused?: boolean; disabled?: boolean }): Promise<boolean> {
     await this.assertRemoteTask(task);
     // The registry of this process does not hold remote tasks: flag them directly.
-    const before = this.options.state.get(task);
-    const after = await this.options.state.update(task, patch);
-    return before.paused !== after.paused || before.disabled !== after.disabled;
+    return (await this.options.state.setFlags({ task, ...patch })).changed;
   }
 
   async pause(task: string): Promise<PauseTarget> {

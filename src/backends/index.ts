@@ -51,6 +51,5 @@ export async function createBackend(config: CascadenceConfig, registry: TaskRegi
     hashSecret: config.hashSecret,
     timezone: config.timezone,
     registry,
-    state,
   });
 }

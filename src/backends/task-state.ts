@@ -1,23 +1,27 @@
 /**
- * Task-level flags (disabled, paused), kept in a small JSON file written atomically under a
- * file lock, so concurrent CLI processes never lose an update. Clients check the flags
- * before they start a run; `task list` shows them.
+ * Task-level flags (disabled, paused) of the single-machine modes (`base`, `cron`), kept in a
+ * small JSON file written atomically under a file lock, so concurrent CLI processes never lose
+ * an update. On Temporal the flags live in the catalogue workflow instead
+ * (`backends/temporal/catalogue.ts`).
  */
 import { existsSync, readFileSync } from 'node:fs';
 import { CascadenceError } from '../core/errors';
+import {
+  applyFlagsPatch,
+  assertFlagsAllowRun,
+  NO_FLAGS,
+  type TaskFlags,
+  type TaskFlagsChange,
+  type TaskFlagsPatch,
+  type TaskFlagStore,
+} from '../core/task-flags';
 import { lockedUpdate } from './locked-file';
 
-/** Flags of one task. */
-export interface TaskFlags {
-  disabled: boolean;
-  paused: boolean;
-}
-
-const NONE: TaskFlags = { disabled: false, paused: false };
+export type { TaskFlags };
 const CACHE_MS = 250;
 
 /** The task-state file. */
-export class TaskStateStore {
+export class TaskStateStore implements TaskFlagStore {
   constructor(readonly path: string) {}
 
   private cache: { at: number; flags: Record<string, TaskFlags> } | undefined;
@@ -49,18 +53,24 @@ export class TaskStateStore {
   }
 
   get(task: string): TaskFlags {
-    return { ...NONE, ...this.all()[task] };
+    return { ...NO_FLAGS, ...this.all()[task] };
   }
 
-  /** Changes some flags of `task`; returns the new flags. */
-  async update(task: string, patch: Partial<TaskFlags>): Promise<TaskFlags> {
+  async allFlags(): Promise<Record<string, TaskFlags>> {
+    return this.all();
+  }
+
+  async flagsOf(task: string): Promise<TaskFlags> {
+    return this.get(task);
+  }
+
+  /** Changes some flags of one task under the file lock. */
+  async setFlags(patch: TaskFlagsPatch): Promise<TaskFlagsChange> {
     return lockedUpdate(this.path, '{}\n', () => {
       const all = { ...this.readFlags() };
-      const next = { ...NONE, ...all[task], ...patch };
-      if (!next.disabled && !next.paused) delete all[task];
-      else all[task] = next;
+      const change = applyFlagsPatch(all, patch);
       this.cache = { at: Date.now(), flags: all };
-      return { text: `${JSON.stringify(all, null, 2)}\n`, value: next };
+      return { text: `${JSON.stringify(all, null, 2)}\n`, value: change };
     });
   }
 
@@ -69,12 +79,6 @@ export class TaskStateStore {
    * @throws CascadenceError TASK_DISABLED or TASK_PAUSED.
    */
   assertRunnable(task: string): void {
-    const flags = this.get(task);
-    if (flags.disabled) {
-      throw new CascadenceError('TASK_DISABLED', `task ${task} is disabled`, { hint: `run \`task enable ${task}\`` });
-    }
-    if (flags.paused) {
-      throw new CascadenceError('TASK_PAUSED', `task ${task} is paused`, { hint: `run \`task resume ${task}\`` });
-    }
+    assertFlagsAllowRun(task, this.get(task));
   }
 }

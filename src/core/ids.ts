@@ -36,6 +36,25 @@ export function dagWorkflowId(dag: string, runId: string): string {
   return `dag-${dag}-${runId}`;
 }
 
+/**
+ * Inverse of {@link pipelineWorkflowId}: the run id of top-level pipeline `workflowId` of `task`,
+ * or undefined when the id is not one of its runs.
+ */
+export function runIdFromWorkflowId(task: string, workflowId: string): string | undefined {
+  const prefix = `${task}-`;
+  return workflowId.startsWith(prefix) && workflowId.length > prefix.length && !workflowId.includes('/')
+    ? workflowId.slice(prefix.length)
+    : undefined;
+}
+
+/**
+ * Workflow id of the task catalogue of a task queue: the one workflow holding every task's
+ * flags (disabled, paused) for the workers and clients of that queue.
+ */
+export function catalogueWorkflowId(taskQueue: string): string {
+  return `cascadence-catalogue-${taskQueue}`;
+}
+
 /** Temporal Schedule id of a task's schedule. */
 export function scheduleId(task: string): string {
   return `cascadence-${task}`;

@@ -17,3 +17,4 @@ export * from './dependencies';
 export * from './dag-types';
 export * from './dag';
 export * from './dag-run';
+export * from './task-flags';

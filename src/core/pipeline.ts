@@ -44,8 +44,11 @@ export interface StepStatus {
   reason?: string;
 }
 
-/** Overall state of a run. `precheck_failed` is a distinct outcome: the precheck stopped the run before `run`. */
-export type RunState = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'precheck_failed';
+/**
+ * Overall state of a run. `precheck_failed` is a distinct outcome: the precheck stopped the run before `run`;
+ * `skipped`: the task was disabled or paused when the run started, so no stage ran.
+ */
+export type RunState = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'precheck_failed' | 'skipped';
 
 /** What the status query returns. */
 export interface PipelineStatus {
@@ -57,6 +60,8 @@ export interface PipelineStatus {
   steps: Partial<Record<StepName, StepStatus>>;
   subtasks: { total: number; completed: number; failed: number };
   context: { delivered: number; queued: number };
+  /** Why the run was skipped (state `skipped`). */
+  reason?: string;
 }
 
 /** Everything a step executor needs to call one stage method of a task. */
@@ -107,6 +112,11 @@ export interface PipelinePorts {
   changed?(): void;
   /** True for the runtime's cancellation errors, which pass through untouched (no fallback, no wrapping). */
   isCancellation?(err: unknown): boolean;
+  /**
+   * Asked once before anything runs: why this run may not start (`task disabled`, `task paused`),
+   * or undefined when it may. A refused run ends at once, `skipped`, without running any stage.
+   */
+  admit?(task: string): Promise<string | undefined>;
 }
 
 /**
@@ -213,6 +223,8 @@ export class PipelineRun {
   async execute(): Promise<unknown> {
     const req = this.request;
     this.status.state = 'running';
+    const refusal = this.ports.admit ? await this.ports.admit(req.task) : undefined;
+    if (refusal !== undefined) return this.refuse(refusal);
     const described = await this.ports.describe(req.task);
     const desc = req.options ? { ...described, options: { ...described.options, ...req.options } } : described;
     this.description = desc;
@@ -243,6 +255,15 @@ export class PipelineRun {
     } finally {
       this.ports.changed?.();
     }
+  }
+
+  /** Ends a run that may not start: no stage runs; the run and its audit trail say why. */
+  private refuse(reason: string): undefined {
+    this.status.state = 'skipped';
+    this.status.reason = reason;
+    this.emit('pipeline', 'skipped', { reason });
+    this.ports.changed?.();
+    return undefined;
   }
 
   private async runStage(stage: StageName, call: StepCall, desc: TaskDescription): Promise<unknown> {
@@ -434,7 +455,7 @@ export class PipelineRun {
 
   private isFinished(): boolean {
     const s = this.status.state;
-    return s === 'completed' || s === 'failed' || s === 'precheck_failed';
+    return s === 'completed' || s === 'failed' || s === 'precheck_failed' || s === 'skipped';
   }
 
   private lastIso: { ms: number; text: string } = { ms: NaN, text: '' };

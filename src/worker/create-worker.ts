@@ -6,7 +6,10 @@ import { Worker, type InjectedSinks, type NativeConnection } from '@temporalio/w
 import type { EventBus } from '../events/bus';
 import type { AuditSinks } from '../workflows/messages';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
+import { Client } from '@temporalio/client';
+import { createCatalogueActivities } from '../activities/catalogue';
 import { createStageActivities } from '../activities/stages';
+import { TemporalCatalogue } from '../backends/temporal/catalogue';
 import { createCalendarActivities, type CalendarDeps } from '../activities/calendar';
 import { CircuitBreakers } from '../activities/circuit-breaker';
 import type { TaskRegistry } from '../plugins/registry';
@@ -46,15 +49,20 @@ export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSin
 /** Creates a worker for the pipeline workflows and stage activities. */
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const registry = deps.registry ?? createDefaultRegistry();
+  const namespace = deps.namespace ?? 'default';
+  const taskQueue = deps.taskQueue ?? DEFAULT_TASK_QUEUE;
+  // Runs read their task's flags from the catalogue of this queue, through the worker's own connection.
+  const catalogue = new TemporalCatalogue(new Client({ connection: deps.connection, namespace }), taskQueue);
   return Worker.create({
     connection: deps.connection,
-    namespace: deps.namespace ?? 'default',
-    taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE,
+    namespace,
+    taskQueue,
     workflowBundle: await getWorkflowBundle(),
     activities: {
       ...createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
+      ...createCatalogueActivities(catalogue),
       ...(deps.calendar
-        ? createCalendarActivities({ ...deps.calendar, taskQueue: deps.taskQueue ?? DEFAULT_TASK_QUEUE })
+        ? createCalendarActivities({ ...deps.calendar, taskQueue })
         : {}),
     },
     sinks: auditSinks(deps.events),

@@ -8,3 +8,4 @@
 export { pipelineWorkflow } from './pipeline';
 export { dagWorkflow } from './dag';
 export { calendarScheduleWorkflow } from './calendar';
+export { catalogueWorkflow } from './catalogue';

@@ -2,7 +2,16 @@
  * Signals, queries and updates of the pipeline workflow. Workflow-safe; clients import these too.
  */
 import { defineQuery, defineSignal, defineUpdate, type Sinks } from '@temporalio/workflow';
-import type { AuditRecord, ContextDelivery, ContextPayload, DagStatus, PipelineStatus } from '../core';
+import type {
+  AuditRecord,
+  CatalogueSnapshot,
+  ContextDelivery,
+  ContextPayload,
+  DagStatus,
+  PipelineStatus,
+  TaskFlagsChange,
+  TaskFlagsPatch,
+} from '../core';
 
 /** Pause at the next stage boundary (a running stage finishes first). */
 export const pauseSignal = defineSignal('pause');
@@ -21,3 +30,8 @@ export const attachContextUpdate = defineUpdate<ContextDelivery, [ContextPayload
 export interface AuditSinks extends Sinks {
   audit: { record(record: AuditRecord): void };
 }
+
+/** The task catalogue's flags of every task, with its version. */
+export const catalogueQuery = defineQuery<CatalogueSnapshot>('catalogue');
+/** Changes one task's flags; answers its flags after the change and whether anything changed. */
+export const setTaskFlagsUpdate = defineUpdate<TaskFlagsChange, [TaskFlagsPatch]>('setTaskFlags');

@@ -9,6 +9,7 @@ import {
   isCancellation,
   proxyActivities,
   proxyLocalActivities,
+  patched,
   proxySinks,
   setHandler,
   upsertSearchAttributes,
@@ -16,6 +17,7 @@ import {
   condition,
   type ActivityOptions,
 } from '@temporalio/workflow';
+import type { CatalogueActivities } from '../activities/catalogue';
 import type { StageActivities } from '../activities/stages';
 import {
   PipelineRun,
@@ -23,6 +25,7 @@ import {
   childWorkflowId,
   pipelineWorkflowId,
   durationMs,
+  refusalReason,
   validateContextPayload,
   type PipelinePorts,
   type PipelineRequest,
@@ -34,6 +37,19 @@ import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery
 import { RUN_ID_KEY, pipelineSearchAttributes } from './search-attributes';
 
 const { describeTask } = proxyLocalActivities<StageActivities>({ startToCloseTimeout: '10s' });
+const { taskFlags } = proxyLocalActivities<CatalogueActivities>({ startToCloseTimeout: '10s' });
+
+/** Runs started before top-level runs consulted the task catalogue replay without the check. */
+export const TASK_FLAGS_PATCH = 'cascadence-task-flags-check';
+
+/**
+ * A top-level run (started by a client, a Schedule or anyone else, not by a parent) asks the
+ * task catalogue whether its task may run now; subtasks and DAG nodes belong to a run that did.
+ */
+function admission(): Pick<PipelinePorts, 'admit'> {
+  if (workflowInfo().parent !== undefined || !patched(TASK_FLAGS_PATCH)) return {};
+  return { admit: async (task) => refusalReason(await taskFlags(task)) };
+}
 const { audit } = proxySinks<AuditSinks>();
 
 /** Activity options of a task's stage, from its options (retry policy, timeouts). */
@@ -125,6 +141,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     now: () => Date.now(),
     record: (rec) => audit.record(rec),
     isCancellation,
+    ...admission(),
   };
 
   const run = new PipelineRun(scheduledRun(request), ports);

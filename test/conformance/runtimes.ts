@@ -80,7 +80,6 @@ export async function temporalRuntime(): Promise<Runtime> {
     taskQueue,
     hashSecret: HASH_SECRET,
     registry,
-    state: stateStore(),
   });
   const mapErrors = async <T>(p: Promise<T>): Promise<T> => {
     try {

@@ -2,13 +2,10 @@
  * Helpers for integration tests against the suite's dev server.
  */
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createWorker, type WorkerDeps } from '../../src/worker/create-worker';
 import { TemporalBackend } from '../../src/backends/temporal';
-import { TaskStateStore } from '../../src/backends/task-state';
 import type { TaskRegistry } from '../../src/plugins/registry';
 import { installRuntime } from '../../src/cli/worker-process';
 
@@ -70,7 +67,6 @@ export async function testBackend(
     taskQueue,
     hashSecret,
     registry,
-    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
   });
 }
 

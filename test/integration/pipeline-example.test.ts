@@ -3,10 +3,7 @@
  * stage, findable by search attributes, with hashed ids only.
  */
 import { randomUUID } from 'node:crypto';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { TemporalBackend } from '../../src/backends/temporal';
-import { TaskStateStore } from '../../src/backends/task-state';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { hashId } from '../../src/events/hash';
 import { FIVE_STAGE_AUDIT } from '../helpers/tasks';
@@ -29,7 +26,6 @@ it('runs intake → research → plan → run → verify as activities and never
     taskQueue,
     hashSecret: 'test-secret',
     registry,
-    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
   });
   const rawUser = `user-${randomUUID()}`;
   const rawGroup = `group-${randomUUID()}`;
@@ -71,7 +67,6 @@ it("publishes every audit record on the worker's event bus (workflow sinks), has
     taskQueue,
     hashSecret: '',
     registry,
-    state: new TaskStateStore(join(tmpdir(), `cascadence-state-${randomUUID()}.json`)),
   });
   const rawUser = `user-${randomUUID()}`;
   try {

@@ -8,7 +8,6 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { TemporalBackend } from '../../src/backends/temporal';
-import { TaskStateStore } from '../../src/backends/task-state';
 import { createDefaultRegistry, loadTaskModules } from '../../src/plugins';
 import { eventually } from '../conformance/pipeline-suite';
 import { BIN } from '../helpers/cli';
@@ -38,7 +37,6 @@ it('a replacement worker finishes the run without repeating completed stages', a
     taskQueue: queue,
     hashSecret: '',
     registry,
-    state: new TaskStateStore(join(dir, 'state.json')),
   });
   const lines = (): string[][] =>
     readFileSync(env.CRASH_JOURNAL, 'utf8')

@@ -6,11 +6,8 @@ export default class List extends BaseCommand<typeof List> {
   static override examples = ['<%= config.bin %> list', '<%= config.bin %> list --json'];
 
   async run(): Promise<void> {
-    const config = await this.loadConfig();
-    // Cronyx tasks live on the server; every other backend lists this process's registry (no connection needed).
-    const { listTasks } = await import('../../backends/backend');
-    const tasks =
-      config.backend === 'cronyx' ? await this.withBackend((b) => b.list()) : listTasks(await this.catalogue());
+    // The flags come from where they live: the catalogue on Temporal, the local file for base and cron, the server for Cronyx.
+    const tasks = await this.withBackend((b) => b.list());
     if (this.flags.json) return this.printJson(tasks);
     for (const t of tasks) this.log(`${t.name}\t${t.enabled ? 'enabled' : 'disabled'}`);
   }

@@ -26,7 +26,7 @@ export default class Replay extends BaseCommand<typeof Replay> {
     if (this.flags.json) this.printJson(outcome);
     else this.log(outcome.ok ? 'OK' : `non-determinism: ${outcome.error}`);
     if (!outcome.ok) {
-      throw new CascadenceError('STAGE_FAILED', `replay failed (${outcome.kind}): ${outcome.error.split('\n')[0]}`);
+      throw new CascadenceError('REPLAY_MISMATCH', `replay failed (${outcome.kind}): ${outcome.error.split('\n')[0]}`);
     }
   }
 

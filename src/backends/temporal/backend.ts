@@ -9,9 +9,9 @@ import {
   WorkflowNotFoundError,
   type WorkflowHandle,
 } from '@temporalio/client';
-import { CascadenceError, isCascadenceError } from '../core/errors';
-import { fromFailure } from '../core/failure';
-import { dagWorkflowId, pipelineWorkflowId, scheduleId } from '../core/ids';
+import { CascadenceError, isCascadenceError } from '../../core/errors';
+import { fromFailure } from '../../core/failure';
+import { dagWorkflowId, pipelineWorkflowId, scheduleId } from '../../core/ids';
 import {
   rootMessage,
   validateContextPayload,
@@ -19,8 +19,8 @@ import {
   type DagResult,
   type ContextDelivery,
   type PipelineStatus,
-} from '../core';
-import { hashId } from '../events/hash';
+} from '../../core';
+import { hashId } from '../../events/hash';
 import {
   assertKnown,
   assertRunnable,
@@ -39,15 +39,16 @@ import {
   type ScheduleRequest,
   type TaskCatalogue,
   type TaskInfo,
-} from './backend';
+} from '../backend';
+import { TemporalCatalogue } from './catalogue';
 
 /** How long the CLI waits for a server before saying it is unreachable. */
 const CONNECT_TIMEOUT_MS = 3000;
 /** How long a run id lookup waits for visibility to index a just-started run. */
 const LOOKUP_WAIT_MS = 3000;
 
-/** Settings of the temporal backend. */
-export interface TemporalBackendOptions extends TaskCatalogue {
+/** Settings of the temporal backend. Task flags live in the task queue's catalogue workflow. */
+export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
   address: string;
   namespace: string;
   taskQueue: string;
@@ -86,14 +87,23 @@ export class TemporalBackend implements Backend {
   readonly name = 'temporal';
   readonly supports: ReadonlySet<Operation> = new Set<Operation>(OPERATIONS);
 
+  private readonly options: TemporalBackendOptions & TaskCatalogue;
+
   private constructor(
     readonly client: Client,
-    private readonly options: TemporalBackendOptions,
-  ) {}
+    options: TemporalBackendOptions,
+  ) {
+    this.options = { ...options, state: new TemporalCatalogue(client, options.taskQueue) };
+  }
 
   /** Connects to the server. @throws CascadenceError CONNECTION. */
   static async connect(options: TemporalBackendOptions): Promise<TemporalBackend> {
     return new TemporalBackend(await connectClient(options.address, options.namespace), options);
+  }
+
+  /** The task queue's catalogue: every task's flags, shared by every client and worker. */
+  get catalogue(): TemporalCatalogue {
+    return this.options.state as TemporalCatalogue;
   }
 
   async list(): Promise<TaskInfo[]> {
@@ -103,14 +113,14 @@ export class TemporalBackend implements Backend {
   /** Starts a pipeline run and returns its workflow handle without waiting. */
   async startHandle(request: RunRequest): Promise<WorkflowHandle> {
     const { taskQueue, hashSecret } = this.options;
-    assertRunnable(this.options, request.task);
+    await assertRunnable(this.options, request.task);
     const runId = request.runId ?? randomUUID();
     const pipelineRequest = {
       ...toPipelineRequest(request, runId, hashSecret),
       description: this.options.registry.describe(request.task),
     };
-    const { pipelineWorkflow } = await import('../workflows/pipeline');
-    const { pipelineSearchAttributes } = await import('../workflows/search-attributes');
+    const { pipelineWorkflow } = await import('../../workflows/pipeline');
+    const { pipelineSearchAttributes } = await import('../../workflows/search-attributes');
     try {
       return await this.client.workflow.start(pipelineWorkflow, {
         taskQueue,
@@ -200,7 +210,7 @@ export class TemporalBackend implements Backend {
 
   async pause(task: string, target: RunSelector = {}): Promise<PauseTarget> {
     assertKnown(this.options, task);
-    const { pauseSignal, statusQuery } = await import('../workflows/messages');
+    const { pauseSignal, statusQuery } = await import('../../workflows/messages');
     const handle = await this.selectRun(task, target);
     if (!handle) return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: true }) };
     const before = await handle.query(statusQuery);
@@ -210,8 +220,8 @@ export class TemporalBackend implements Backend {
 
   async resume(task: string, target: RunSelector = {}): Promise<PauseTarget> {
     assertKnown(this.options, task);
-    const { resumeSignal, statusQuery } = await import('../workflows/messages');
-    if (!target.runId && this.options.state.get(task).paused) {
+    const { resumeSignal, statusQuery } = await import('../../workflows/messages');
+    if (!target.runId && (await this.options.state.flagsOf(task)).paused) {
       return { target: 'task', changed: await setTaskFlag(this.options, task, { paused: false }) };
     }
     let handle: WorkflowHandle | undefined;
@@ -234,7 +244,7 @@ export class TemporalBackend implements Backend {
   }
 
   async status(runRef: string): Promise<PipelineStatus> {
-    const { statusQuery } = await import('../workflows/messages');
+    const { statusQuery } = await import('../../workflows/messages');
     return (await this.handleFor(runRef)).query(statusQuery);
   }
 
@@ -244,7 +254,7 @@ export class TemporalBackend implements Backend {
 
   async signal(runRef: string, payload: unknown): Promise<ContextDelivery> {
     const valid = validateContextPayload(payload);
-    const { attachContextUpdate } = await import('../workflows/messages');
+    const { attachContextUpdate } = await import('../../workflows/messages');
     const handle = await this.runningHandle(runRef);
     try {
       return await handle.executeUpdate(attachContextUpdate, { args: [valid] });
@@ -257,7 +267,7 @@ export class TemporalBackend implements Backend {
   }
 
   async audit(task: string, runId?: string, limit = 100): Promise<AuditRecord[]> {
-    const { auditQuery } = await import('../workflows/messages');
+    const { auditQuery } = await import('../../workflows/messages');
     const ids: string[] = [];
     if (runId) ids.push(pipelineWorkflowId(task, runId));
     else {
@@ -301,12 +311,12 @@ export class TemporalBackend implements Backend {
 
   /** Starts a DAG run (validated first, against this client's registry) and returns its handle. */
   async startDag(request: DagRunRequest): Promise<WorkflowHandle> {
-    const { validateDag } = await import('../core/dag');
+    const { validateDag } = await import('../../core/dag');
     validateDag(request.definition, { knownTasks: new Set(this.options.registry.names()) });
     const runId = request.runId ?? randomUUID();
     const ids = toPipelineRequest({ task: request.definition.name, ...request }, runId, this.options.hashSecret);
-    const { dagWorkflow } = await import('../workflows/dag');
-    const { pipelineSearchAttributes } = await import('../workflows/search-attributes');
+    const { dagWorkflow } = await import('../../workflows/dag');
+    const { pipelineSearchAttributes } = await import('../../workflows/search-attributes');
     return this.client.workflow.start(dagWorkflow, {
       taskQueue: this.options.taskQueue,
       workflowId: dagWorkflowId(request.definition.name, runId),
@@ -328,7 +338,7 @@ export class TemporalBackend implements Backend {
   async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
     assertKnown(this.options, request.task);
     if (request.calendar) return this.scheduleFromCalendar(request, request.calendar);
-    const schedules = await import('./temporal-schedules');
+    const schedules = await import('../temporal-schedules');
     const valid = schedules.validateScheduleRequest(request, this.options.timezone ?? 'UTC');
     await schedules.upsertSchedule(
       this.client,
@@ -357,9 +367,9 @@ export class TemporalBackend implements Backend {
       throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
     if (!request.groupId && !request.groupHash)
       throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
-    const { validateTimezone } = await import('../schedules/cron');
+    const { validateTimezone } = await import('../../schedules/cron');
     const timezone = validateTimezone(request.timezone ?? this.options.timezone ?? 'UTC');
-    const { calendarScheduleWorkflow } = await import('../workflows/calendar');
+    const { calendarScheduleWorkflow } = await import('../../workflows/calendar');
     const handle = await this.client.workflow.start(calendarScheduleWorkflow, {
       taskQueue: this.options.taskQueue,
       workflowId: `${scheduleId(request.task)}-calendar`,
@@ -375,7 +385,7 @@ export class TemporalBackend implements Backend {
         },
       ],
     });
-    const { describeSchedule, toScheduleInfo } = await import('./temporal-schedules');
+    const { describeSchedule, toScheduleInfo } = await import('../temporal-schedules');
     if (!calendar.poll) {
       try {
         await handle.result();
@@ -398,7 +408,7 @@ export class TemporalBackend implements Backend {
   }
 
   async unschedule(task: string): Promise<void> {
-    const { describeSchedule } = await import('./temporal-schedules');
+    const { describeSchedule } = await import('../temporal-schedules');
     // A calendar-driven schedule stops following its event first.
     await this.client.workflow
       .getHandle(`${scheduleId(task)}-calendar`)
@@ -409,12 +419,12 @@ export class TemporalBackend implements Backend {
   }
 
   async schedules(): Promise<ScheduleInfo[]> {
-    const { listSchedules } = await import('./temporal-schedules');
+    const { listSchedules } = await import('../temporal-schedules');
     return listSchedules(this.client);
   }
 
   async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
-    const { describeSchedule } = await import('./temporal-schedules');
+    const { describeSchedule } = await import('../temporal-schedules');
     // Pausing replaces the schedule's note; keep the user's note rather than a status message.
     const { note } = (await describeSchedule(this.client, task)).state;
     const handle = this.client.schedule.getHandle(scheduleId(task));

@@ -1,0 +1,60 @@
+/**
+ * `catalogueWorkflow`: the task catalogue of one task queue, as a long-lived entity workflow
+ * (`cascadence-catalogue-<queue>`). It holds every task's flags (disabled, paused), changed by
+ * the `setTaskFlags` update (which answers with the new flags) and read by the `catalogue`
+ * query or, without a worker, from its memo, which every change rewrites in the same workflow
+ * task as the update's answer. Pipeline workflows consult it when they start, so a run of a
+ * disabled or paused task is skipped whoever started it (a Schedule, another machine, the API).
+ * It continues as new, carrying its state, before its history grows large.
+ */
+import {
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  setHandler,
+  upsertMemo,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { applyFlagsPatch, validateFlagsPatch, type CatalogueSnapshot } from '../core/task-flags';
+import { toWorkflowFailure } from './failure';
+import { catalogueQuery, setTaskFlagsUpdate } from './messages';
+
+/** History length at which the catalogue continues as new (well under Temporal's limits). */
+const MAX_HISTORY_EVENTS = 2_000;
+
+/** Runs the catalogue; `state` is what an earlier run carried over (empty at first). */
+export async function catalogueWorkflow(state: Partial<CatalogueSnapshot> = {}): Promise<void> {
+  const flags = { ...(state.flags ?? {}) };
+  let version = state.version ?? 0;
+  const snapshot = (): CatalogueSnapshot => ({
+    version,
+    flags: JSON.parse(JSON.stringify(flags)) as CatalogueSnapshot['flags'],
+  });
+
+  setHandler(catalogueQuery, snapshot);
+  setHandler(
+    setTaskFlagsUpdate,
+    (patch) => {
+      const change = applyFlagsPatch(flags, patch);
+      if (change.changed) {
+        version++;
+        upsertMemo({ flags, version });
+      }
+      return change;
+    },
+    {
+      validator: (patch) => {
+        try {
+          validateFlagsPatch(patch);
+        } catch (err) {
+          throw toWorkflowFailure(err);
+        }
+      },
+    },
+  );
+  if (state.version !== undefined) upsertMemo({ flags, version });
+
+  await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS);
+  await condition(allHandlersFinished);
+  await continueAsNew<typeof catalogueWorkflow>(snapshot());
+}
