@@ -7,7 +7,7 @@ import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
-import type { Backend, Operation, TaskCatalogue } from '../backends/backend';
+import type { Backend, Operation } from '../backends/backend';
 import type { TemporalBackend } from '../backends/temporal';
 import type { ValidDag } from '../core/dag';
 
@@ -98,13 +98,6 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       this.loadConfig(),
     ]);
     return loadTaskModules(createDefaultRegistry(), config.taskModules);
-  }
-
-  /** The registry and the task flags, without connecting to any backend. */
-  protected async catalogue(): Promise<TaskCatalogue> {
-    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
-    const { TaskStateStore } = await import('../backends/task-state');
-    return { registry, state: new TaskStateStore(config.statePath) };
   }
 
   /** Loads and validates a DAG (a file, or a name in the DAGs folder) against the registered tasks. */

@@ -4,7 +4,7 @@
 import { Args } from '@oclif/core';
 import { BaseCommand } from './base-command';
 
-/** Base of `task disable` and `task enable`: sets the task's disabled flag (no server needed). */
+/** Base of `task disable` and `task enable`: sets the task's disabled flag on the configured backend. */
 export abstract class TaskFlagCommand extends BaseCommand<typeof TaskFlagCommand> {
   static override args = { name: Args.string({ description: 'Registered task name.', required: true }) };
 
@@ -13,14 +13,8 @@ export abstract class TaskFlagCommand extends BaseCommand<typeof TaskFlagCommand
   async run(): Promise<void> {
     // oclif spreads the options object, which drops inherited statics: name them explicitly.
     const { args } = await this.parse({ args: TaskFlagCommand.args, baseFlags: TaskFlagCommand.baseFlags });
-    const config = await this.loadConfig();
-    if (config.backend === 'cronyx') {
-      // Cronyx tasks live on the server, not in this process's registry.
-      await this.withBackend((b) => (this.disabled ? b.disable(args.name) : b.enable(args.name)));
-    } else {
-      const { setTaskFlag } = await import('../backends/backend');
-      await setTaskFlag(await this.catalogue(), args.name, { disabled: this.disabled });
-    }
+    // The flag is set where it lives: Temporal's catalogue, the local file (base, cron) or the Cronyx server's tasks.
+    await this.withBackend((b) => (this.disabled ? b.disable(args.name) : b.enable(args.name)));
     if (this.flags.json) return this.printJson({ task: args.name, enabled: !this.disabled });
     this.log(`${args.name} ${this.disabled ? 'disabled' : 'enabled'}`);
   }

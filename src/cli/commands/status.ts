@@ -26,7 +26,7 @@ export function formatStatus(s: PipelineStatus): string[] {
   const lines = [
     `task\t${s.task}`,
     `run-id\t${s.runId}`,
-    `state\t${s.state}${s.paused && s.state !== 'paused' ? ' (pause requested)' : ''}`,
+    `state\t${s.state}${s.paused && s.state !== 'paused' ? ' (pause requested)' : ''}${s.reason ? `\t${s.reason}` : ''}`,
     `stage\t${s.currentStage ?? '-'}`,
   ];
   for (const [step, st] of Object.entries(s.steps)) {
