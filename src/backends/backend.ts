@@ -2,6 +2,7 @@
  * The adapter layer's one interface. Each backend states what it supports; an unsupported
  * operation is a clear error naming the backend.
  */
+import { randomUUID } from 'node:crypto';
 import { CascadenceError } from '../core/errors';
 import type {
   AuditRecord,
@@ -28,6 +29,13 @@ export interface RunRequest {
   input?: unknown;
   /** Run id to use (default: a new UUID). */
   runId?: string;
+  /**
+   * Run the task's prerequisites (`dependsOn`) first, each once, in dependency order, all under
+   * one run id; every task of the chain is checked before anything runs.
+   */
+  withPrerequisites?: boolean;
+  /** Told of each prerequisite once it has run (with `withPrerequisites`). */
+  onPrerequisite?: (task: string, outcome: RunOutcome) => void;
 }
 
 /** A finished run. */
@@ -235,6 +243,29 @@ export async function assertRunnable(catalogue: TaskCatalogue, task: string): Pr
 /** @throws CascadenceError UNKNOWN_TASK unless `task` is registered. */
 export function assertKnown({ registry }: TaskCatalogue, task: string): void {
   if (!registry.has(task)) throw unknownTask(task, registry.names());
+}
+
+/**
+ * The one implementation of `withPrerequisites`: `request.task`'s prerequisites then the task,
+ * each run once by `runOne` under one run id (just the task when the option is off).
+ * @throws CascadenceError UNKNOWN_TASK, VALIDATION (a cycle: nothing runs), TASK_DISABLED, TASK_PAUSED.
+ */
+export async function runWithPrerequisites(
+  catalogue: TaskCatalogue,
+  request: RunRequest,
+  runOne: (request: RunRequest) => Promise<RunOutcome>,
+): Promise<RunOutcome> {
+  const { withPrerequisites, onPrerequisite, ...single } = request;
+  if (!withPrerequisites) return runOne(single);
+  const order = catalogue.registry.withPrerequisites(request.task);
+  for (const task of order) await assertRunnable(catalogue, task);
+  const runId = request.runId ?? randomUUID();
+  let outcome: RunOutcome = { runId, result: undefined };
+  for (const task of order) {
+    outcome = await runOne({ ...single, task, runId });
+    if (task !== request.task) onPrerequisite?.(task, outcome);
+  }
+  return outcome;
 }
 
 /** Sets a task flag after checking the task exists. */

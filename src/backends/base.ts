@@ -23,6 +23,7 @@ import type { EventBus } from '../events/bus';
 import {
   assertKnown,
   listTasks,
+  runWithPrerequisites,
   OPERATIONS,
   setTaskFlag,
   toPipelineRequest,
@@ -133,8 +134,10 @@ export class BaseBackend implements Backend {
   }
 
   async run(request: RunRequest): Promise<RunOutcome> {
-    const run = this.prepare(request);
-    return { runId: run.runId, result: await run.execute() };
+    return runWithPrerequisites(this.options, request, async (one) => {
+      const run = this.prepare(one);
+      return { runId: run.runId, result: await run.execute() };
+    });
   }
 
   private liveRun(runId: string): LiveRun {

@@ -13,7 +13,6 @@ import { validateScheduleRequest } from '../schedules/validate';
 import { BaseBackend, type BaseBackendOptions } from './base';
 import {
   assertKnown,
-  assertRunnable,
   unsupported,
   OPERATIONS,
   type Operation,
@@ -45,19 +44,13 @@ export class CronBackend extends BaseBackend {
 
   constructor(private readonly cron: CronBackendOptions) {
     super(cron);
-    this.name = cron.withDependencies ? 'dag' : 'cron';
+    this.name = cron.withDependencies ? 'cron-deps' : 'cron';
     this.scheduleStore = new ScheduleStore(cron.schedulesPath);
   }
 
-  /** Runs the task (after its prerequisites, each once, on the `dag` backend); all share one run id. */
+  /** Runs the task; on `cron-deps` its prerequisites run first unless the request says otherwise. */
   override async run(request: RunRequest): Promise<RunOutcome> {
-    if (!this.cron.withDependencies) return super.run(request);
-    const order = this.cron.registry.withPrerequisites(request.task);
-    for (const task of order) await assertRunnable(this.cron, task);
-    const runId = request.runId ?? randomUUID();
-    let outcome: RunOutcome = { runId, result: undefined };
-    for (const task of order) outcome = await super.run({ ...request, task, runId });
-    return outcome;
+    return super.run({ ...request, withPrerequisites: request.withPrerequisites ?? this.cron.withDependencies ?? false });
   }
 
   override async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {

@@ -164,6 +164,9 @@ export class CronyxBackend implements Backend {
   }
 
   async run(request: RunRequest): Promise<RunOutcome> {
+    if (request.withPrerequisites) {
+      throw unsupported(this.name, 'run', 'Cronyx tasks have no dependsOn here: run them without --with-deps');
+    }
     if (!request.userId && !request.userHash)
       throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
     if (!request.groupId && !request.groupHash)

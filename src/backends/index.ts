@@ -17,7 +17,7 @@ export { TaskStateStore, type TaskFlags } from './task-state';
  */
 export async function createBackend(config: CascadenceConfig, registry: TaskRegistry): Promise<Backend> {
   const state = new TaskStateStore(config.statePath);
-  if (config.backend === 'base' || config.backend === 'cron' || config.backend === 'dag') {
+  if (config.backend === 'base' || config.backend === 'cron' || config.backend === 'cron-deps') {
     const [{ BaseBackend }, { CronBackend }, { JsonlAuditStore }, events] = await Promise.all([
       import('./base'),
       import('./cron'),
@@ -36,7 +36,7 @@ export async function createBackend(config: CascadenceConfig, registry: TaskRegi
       ...options,
       schedulesPath: config.schedulesPath,
       timezone: config.timezone,
-      withDependencies: config.backend === 'dag',
+      withDependencies: config.backend === 'cron-deps',
     });
   }
   if (config.backend === 'cronyx') {

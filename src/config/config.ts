@@ -10,9 +10,11 @@ import { parse } from 'yaml';
 import { CascadenceError } from '../core/errors';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
 
-/** The backends Cascadence can run on (`dag` is `cron` honouring task dependencies). */
-export const BACKENDS = ['temporal', 'base', 'cron', 'dag', 'cronyx'] as const;
+/** The backends Cascadence can run on (`cron-deps` is `cron` running each task's prerequisites first). */
+export const BACKENDS = ['temporal', 'base', 'cron', 'cron-deps', 'cronyx'] as const;
 export type BackendName = (typeof BACKENDS)[number];
+/** Other names a backend answers to: `dag` was the first name of `cron-deps`. */
+export const BACKEND_ALIASES: Readonly<Record<string, BackendName>> = { dag: 'cron-deps' };
 
 /** Event transports available now. */
 export const EVENT_TRANSPORTS = ['none', 'log'] as const;
@@ -209,10 +211,11 @@ export function loadConfig(
     ['taskQueue', overrides.taskQueue],
   ];
   for (const [field, value] of flags) if (value !== undefined && value !== '') cfg[field] = value;
+  cfg.backend = BACKEND_ALIASES[String(cfg.backend)] ?? cfg.backend;
   if (!(BACKENDS as readonly string[]).includes(String(cfg.backend))) {
     throw new CascadenceError(
       'CONFIG',
-      `unknown backend ${JSON.stringify(cfg.backend)}; valid backends: ${BACKENDS.join(', ')}`,
+      `unknown backend ${JSON.stringify(cfg.backend)}; valid backends: ${BACKENDS.join(', ')} (dag: an alias of cron-deps)`,
     );
   }
   if (!(EVENT_TRANSPORTS as readonly string[]).includes(String(cfg.events))) {

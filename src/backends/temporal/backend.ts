@@ -11,7 +11,7 @@ import {
 } from '@temporalio/client';
 import { CascadenceError, isCascadenceError } from '../../core/errors';
 import { fromFailure } from '../../core/failure';
-import { dagWorkflowId, pipelineWorkflowId, scheduleId } from '../../core/ids';
+import { dagWorkflowId, pipelineWorkflowId, runIdFromWorkflowId, scheduleId } from '../../core/ids';
 import {
   rootMessage,
   validateContextPayload,
@@ -25,6 +25,7 @@ import {
   assertKnown,
   assertRunnable,
   listTasks,
+  runWithPrerequisites,
   OPERATIONS,
   setTaskFlag,
   toPipelineRequest,
@@ -78,6 +79,11 @@ export async function connectClient(address: string, namespace: string): Promise
  * hint and data carried across the workflow boundary); anything else comes back unchanged.
  */
 export const fromWorkflowFailure = fromFailure;
+
+/** The run id of a top-level run's handle. */
+export function runIdOf(task: string, handle: WorkflowHandle): string {
+  return runIdFromWorkflowId(task, handle.workflowId) ?? handle.workflowId;
+}
 
 const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -142,18 +148,18 @@ export class TemporalBackend implements Backend {
   }
 
   async start(request: RunRequest): Promise<string> {
-    const handle = await this.startHandle(request);
-    return handle.workflowId.slice(request.task.length + 1);
+    return runIdOf(request.task, await this.startHandle(request));
   }
 
   async run(request: RunRequest): Promise<RunOutcome> {
-    const handle = await this.startHandle(request);
-    const runId = handle.workflowId.slice(request.task.length + 1);
-    try {
-      return { runId, result: await handle.result() };
-    } catch (err) {
-      throw fromWorkflowFailure(err);
-    }
+    return runWithPrerequisites(this.options, request, async (one) => {
+      const handle = await this.startHandle(one);
+      try {
+        return { runId: runIdOf(one.task, handle), result: await handle.result() };
+      } catch (err) {
+        throw fromWorkflowFailure(err);
+      }
+    });
   }
 
   /**

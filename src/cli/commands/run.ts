@@ -1,6 +1,7 @@
 import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
 import { parseInput } from '../input';
+import { CascadenceError } from '../../core/errors';
 import type { RunRequest } from '../../backends/backend';
 import type { TemporalBackend } from '../../backends/temporal';
 
@@ -39,28 +40,25 @@ export default class Run extends BaseCommand<typeof Run> {
       groupId: this.flags['group-id'],
       ...(input === undefined ? {} : { input }),
     };
+    const withPrerequisites = this.flags['with-deps'];
+    if (withPrerequisites && this.flags.detach) {
+      throw new CascadenceError('USAGE', '--with-deps waits for each prerequisite, so it cannot be combined with --detach');
+    }
     await this.withBackend(async (backend) => {
       if (this.flags.detach) {
         const runId = await backend.start(request);
         if (this.flags.json) return this.printJson({ run_id: runId });
         return this.log(`run-id\t${runId}`);
       }
-      let outcome;
-      if (this.flags['with-deps']) {
-        const registry = await this.loadRegistry();
-        const order = registry.withPrerequisites(args.name);
-        const { randomUUID } = await import('node:crypto');
-        const runId = randomUUID();
-        for (const task of order) {
-          outcome = await backend.run({ ...request, task, runId });
-          if (task !== args.name && !this.flags.json) this.log(`${task}\tdone`);
-        }
-      }
-      if (!outcome && process.stdout.isTTY && !this.flags.json) {
+      if (!withPrerequisites && process.stdout.isTTY && !this.flags.json) {
         const { TemporalBackend } = await import('../../backends/temporal');
         if (backend instanceof TemporalBackend) return this.runWithProgress(backend, request);
       }
-      outcome ??= await backend.run(request);
+      const outcome = await backend.run({
+        ...request,
+        ...(withPrerequisites ? { withPrerequisites } : {}),
+        ...(this.flags.json ? {} : { onPrerequisite: (task: string) => this.log(`${task}\tdone`) }),
+      });
       if (this.flags.json) return this.printJson({ run_id: outcome.runId, result: outcome.result ?? null });
       this.log(`run-id\t${outcome.runId}`);
       this.log(`result\t${JSON.stringify(outcome.result ?? null)}`);
@@ -70,7 +68,8 @@ export default class Run extends BaseCommand<typeof Run> {
   /** On a terminal: live progress while waiting; Ctrl+C detaches without cancelling. */
   private async runWithProgress(backend: TemporalBackend, request: RunRequest): Promise<void> {
     const handle = await backend.startHandle(request);
-    const runId = handle.workflowId.slice(request.task.length + 1);
+    const { runIdOf } = await import('../../backends/temporal');
+    const runId = runIdOf(request.task, handle);
     this.log(`run-id\t${runId}`);
     let detach!: () => void;
     const detached = new Promise<void>((resolve) => (detach = resolve));

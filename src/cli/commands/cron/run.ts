@@ -12,8 +12,8 @@ export default class CronRun extends BaseCommand<typeof CronRun> {
 
   async run(): Promise<void> {
     const config = await this.loadConfig();
-    if (config.backend !== 'cron' && config.backend !== 'dag') {
-      throw new CascadenceError('USAGE', `task cron run needs the cron or dag backend, not ${config.backend}`, {
+    if (config.backend !== 'cron' && config.backend !== 'cron-deps') {
+      throw new CascadenceError('USAGE', `task cron run needs the cron or cron-deps backend, not ${config.backend}`, {
         hint: 'pass --backend cron or set CASCADENCE_SCHEDULER=cron',
       });
     }
