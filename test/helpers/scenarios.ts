@@ -11,6 +11,7 @@ import { hashId } from '../../src/events/hash';
 import { attachContextUpdate, pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
 import { pipelineWorkflow } from '../../src/workflows/pipeline';
 import { dagWorkflow } from '../../src/workflows/dag';
+import { TemporalCatalogue } from '../../src/backends/temporal/catalogue';
 import { gates } from './tasks';
 
 export { createTestRegistry } from './tasks';
@@ -70,7 +71,20 @@ const node = (id: string, extra: Partial<DagNode> & { input?: Record<string, unk
   return { id, task: 'node', input: { key: `fixture-dag-${id}`, node: id, ...input }, ...rest };
 };
 
+/** Runs `example` while the catalogue of the queue has it disabled: the run is skipped at its start. */
+async function disabledRun(client: Client, taskQueue: string): Promise<string> {
+  const catalogue = new TemporalCatalogue(client, taskQueue);
+  await catalogue.setFlags({ task: 'example', disabled: true });
+  try {
+    return await finish(await start(client, taskQueue, request('example', { name: 'Ada' })));
+  } finally {
+    await catalogue.setFlags({ task: 'example', disabled: false });
+  }
+}
+
 export const SCENARIOS: Scenario[] = [
+  { name: 'flags-checked', run: simple('example', { name: 'Ada' }) },
+  { name: 'disabled-skipped', run: disabledRun },
   { name: 'example-basic', run: simple('example', { name: 'Ada' }) },
   { name: 'full-stages', run: simple('full', { key: 'fixture-full' }) },
   { name: 'precheck-failure', run: simple('precheck-reason', { key: 'fixture-precheck' }) },
