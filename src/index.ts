@@ -12,6 +12,6 @@ export { DevServer } from './dev';
 export { main } from './cli';
 export { dag, DagBuilder, loadDag, parseDagText, type NodeOptions } from './dag';
 export { BaseBackend } from './backends/base';
-export { TaskStateStore } from './backends/task-state';
+export { TaskStateStore } from './runtime/task-state';
 export { MemoryAuditStore, JsonlAuditStore } from './events/audit-store';
 export { loadTaskModules } from './plugins/task-modules';

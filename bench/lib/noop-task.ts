@@ -4,7 +4,7 @@
  */
 import type { Task } from '../../src/core';
 import { TaskRegistry } from '../../src/plugins/registry';
-import { TaskStateStore } from '../../src/backends/task-state';
+import { TaskStateStore } from '../../src/runtime/task-state';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { randomUUID } from 'node:crypto';

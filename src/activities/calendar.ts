@@ -63,7 +63,7 @@ export function createCalendarActivities(deps: CalendarDeps): CalendarActivities
     },
 
     async applyCalendarCron(input) {
-      const { describeSchedule, toScheduleInfo, upsertSchedule } = await import('../backends/temporal-schedules');
+      const { describeSchedule, toScheduleInfo, upsertSchedule } = await import('../schedules/temporal');
       let before: string | undefined;
       try {
         before = (await toScheduleInfo(deps.client, input.task, await describeSchedule(deps.client, input.task))).cron;

@@ -14,7 +14,7 @@ import {
   type StepName,
   type TaskDescription,
 } from '../core';
-import { inProcessPorts } from './in-process';
+import { inProcessPorts } from '../runtime/in-process';
 import { createStageRunner, type StageRunner, type StageRunnerDeps } from './stage-runner';
 
 /** How often a running stage heartbeats, so cancellation reaches it promptly. */

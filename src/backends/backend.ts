@@ -14,6 +14,9 @@ import type {
   TaskKind,
 } from '../core';
 import { hashId } from '../events/hash';
+import type { ScheduleInfo, ScheduleRequest } from '../schedules/model';
+
+export { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from '../schedules/model';
 import type { TaskRegistry } from '../plugins/registry';
 import { unknownTask } from '../plugins/registry';
 import { assertFlagsAllowRun, type TaskFlagStore } from '../core/task-flags';
@@ -63,62 +66,6 @@ export interface TaskInfo {
 
 /** What `pause`/`resume` acted on: one run, or the task itself (new runs refused until resumed). */
 export type PauseTarget = { target: 'run'; runId: string; changed: boolean } | { target: 'task'; changed: boolean };
-
-/** Overlap policies of a schedule: what happens when a run is due while the previous one still runs. */
-export const OVERLAP_POLICIES = [
-  'skip',
-  'buffer-one',
-  'buffer-all',
-  'cancel-other',
-  'terminate-other',
-  'allow-all',
-] as const;
-export type OverlapPolicy = (typeof OVERLAP_POLICIES)[number];
-
-/** A schedule as a caller asks for it. Raw ids: hashed before they go anywhere. */
-export interface ScheduleRequest {
-  task: string;
-  cron: string;
-  /** Raw user id (hashed here), or `userHash` when only the hash is known (an exported file). */
-  userId?: string;
-  groupId?: string;
-  userHash?: string;
-  groupHash?: string;
-  timezone?: string;
-  overlap?: OverlapPolicy;
-  /** How late a missed run may still start after an outage, e.g. `10m`. */
-  catchupWindow?: string;
-  /** Free text kept with the schedule (the original's `recurrence` goes here too). */
-  note?: string;
-  /** Task input for every run. */
-  input?: unknown;
-  /** Create (or leave) the schedule paused; unset keeps an existing schedule's state. */
-  paused?: boolean;
-  /**
-   * Take the cron from a UME calendar event instead of `cron`: fetched from
-   * `UME_BASE_URL/v1/calendar/nodes/<node>` (its `recurrence.cron`), and re-checked every
-   * `poll` seconds when given.
-   */
-  calendar?: { node: string; poll?: number };
-}
-
-/** A schedule as `task schedules` shows it. */
-export interface ScheduleInfo {
-  name: string;
-  cron: string;
-  timezone: string;
-  paused: boolean;
-  note?: string;
-  overlap: OverlapPolicy;
-  /** ISO times of the next three runs. */
-  nextRuns: string[];
-  lastRun?: { runId: string; startedAt: string; status: string };
-  userHash: string;
-  groupHash: string;
-  catchupWindow?: string;
-  /** Task input of every run, if any. */
-  input?: unknown;
-}
 
 /** Which run of a task an operation is about: a run id, or the latest running run (of a group). */
 export interface RunSelector {

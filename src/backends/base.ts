@@ -16,7 +16,7 @@ import {
   type PipelineStatus,
 } from '../core';
 import { createStageRunner, type StageRunner } from '../activities/stage-runner';
-import { cancelled, createWaiters, inProcessPorts } from '../activities/in-process';
+import { cancelled, createWaiters, inProcessPorts } from '../runtime/in-process';
 import { CircuitBreakers } from '../activities/circuit-breaker';
 import { MemoryAuditStore, type AuditStore } from '../events/audit-store';
 import type { EventBus } from '../events/bus';
@@ -41,7 +41,7 @@ import {
   type TaskInfo,
 } from './backend';
 import { hashId } from '../events/hash';
-import type { TaskStateStore } from './task-state';
+import type { TaskStateStore } from '../runtime/task-state';
 
 /** Options of the base backend. */
 export interface BaseBackendOptions extends TaskCatalogue {
@@ -56,7 +56,7 @@ export interface BaseBackendOptions extends TaskCatalogue {
   breakers?: CircuitBreakers;
 }
 
-export { inProcessPorts } from '../activities/in-process';
+export { inProcessPorts } from '../runtime/in-process';
 
 /** A run started in this process. */
 interface LiveRun {

@@ -5,11 +5,11 @@
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import type { Backend } from './backend';
-import { TaskStateStore } from './task-state';
+import { TaskStateStore } from '../runtime/task-state';
 import { createEventBus } from '../events/create-bus';
 
 export * from './backend';
-export { TaskStateStore, type TaskFlags } from './task-state';
+export { TaskStateStore, type TaskFlags } from '../runtime/task-state';
 
 /**
  * The backend named by the configuration. Heavy clients are imported lazily.

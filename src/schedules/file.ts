@@ -7,7 +7,7 @@
 import { isMap, isScalar, type Node, type Scalar } from 'yaml';
 import { parseYamlFile } from '../config/yaml';
 import { CascadenceError } from '../core/errors';
-import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from '../backends/backend';
+import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from './model';
 import { validateCron, validateTimezone } from './cron';
 
 const KEYS = [

@@ -4,9 +4,15 @@
  */
 import { unwatchFile, watchFile } from 'node:fs';
 import { Cron } from 'croner';
-import type { CronBackend } from '../backends/cron';
 import { rootMessage } from '../core/errors';
 import type { ScheduleEntry } from './file';
+import type { ScheduleStore } from './store';
+
+/** What the scheduler drives: the stored schedules, and a way to run one of them now (the cron backends). */
+export interface ScheduledRunner {
+  readonly scheduleStore: ScheduleStore;
+  runScheduled(entry: ScheduleEntry): Promise<{ runId: string }>;
+}
 
 /** Runs the stored schedules of a cron backend until stopped. */
 export class CronScheduler {
@@ -15,7 +21,7 @@ export class CronScheduler {
   private signature = '';
 
   constructor(
-    private readonly backend: CronBackend,
+    private readonly backend: ScheduledRunner,
     private readonly log: (line: string) => void,
     private readonly knownTasks: ReadonlySet<string>,
   ) {}

@@ -3,8 +3,8 @@
  * file lock, plus a sidecar `<file>.runs.json` with each schedule's last run.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import type { ScheduleRequest } from '../backends/backend';
-import { lockedUpdate } from '../backends/locked-file';
+import type { ScheduleRequest } from './model';
+import { lockedUpdate } from '../runtime/locked-file';
 import { formatSchedulesFile, parseSchedulesFile, type ScheduleEntry } from './file';
 
 /** The last run of a schedule. */

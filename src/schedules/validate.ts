@@ -2,7 +2,7 @@
  * Checking a schedule request before anything is created or persisted.
  */
 import { CascadenceError } from '../core/errors';
-import { OVERLAP_POLICIES, type ScheduleRequest } from '../backends/backend';
+import { OVERLAP_POLICIES, type ScheduleRequest } from './model';
 import { validateCron, validateTimezone } from './cron';
 
 /** Validates a schedule request. @throws CascadenceError VALIDATION or USAGE. */

@@ -2,6 +2,7 @@
  * Bundling the workflows once per process. Node-only.
  */
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { CascadenceError, rootMessage } from '../core/errors';
 
 let cached: Promise<WorkflowBundleWithSourceMap> | undefined;
 
@@ -10,11 +11,44 @@ export const WORKFLOWS_PATH = require.resolve('../workflows');
 
 /** The bundled workflow code, built on first use and shared by every worker and replayer in the process. */
 export function getWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cached ??= bundleWorkflowCode({ workflowsPath: WORKFLOWS_PATH, logger: quietLogger }).catch((err: unknown) => {
+  cached ??= bundleWorkflows(WORKFLOWS_PATH).catch((err: unknown) => {
     cached = undefined;
     throw err;
   });
   return cached;
+}
+
+/**
+ * Bundles the workflows at `workflowsPath` for the sandbox.
+ * @throws CascadenceError INTERNAL naming the imports the sandbox refuses (Node built-ins, I/O packages).
+ */
+export async function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+  const errors: string[] = [];
+  try {
+    return await bundleWorkflowCode({
+      workflowsPath,
+      logger: { ...quietLogger, error: (m: string) => errors.push(m) },
+    });
+  } catch (err) {
+    const log = [rootMessage(err), ...errors].join('\n');
+    const refused = new Set<string>();
+    for (const m of log.matchAll(/^ERROR in (\S+)|Can't resolve '([^']+)'|^\s+- '([^']+)'/gm)) {
+      const name = m[1] ?? m[2] ?? m[3];
+      if (name && name !== 'main' && !name.startsWith('.')) refused.add(name);
+    }
+    const importer = /^ @ (\S+)/m.exec(log)?.[1];
+    if (refused.size === 0) console.error(log);
+    throw new CascadenceError(
+      'INTERNAL',
+      refused.size > 0
+        ? `workflow code imports ${[...refused].map((m) => `'${m}'`).join(', ')}${importer ? ` (in ${importer})` : ''}, which the workflow sandbox refuses`
+        : `cannot bundle the workflows at ${workflowsPath}: ${rootMessage(err).split('\n')[0]}`,
+      {
+        hint: 'workflows import only @temporalio/workflow, @temporalio/common, src/core and activity types',
+        cause: err,
+      },
+    );
+  }
 }
 
 const noop = (): void => undefined;

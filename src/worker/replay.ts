@@ -1,7 +1,8 @@
 /**
- * Replaying a saved history against today's workflow code (debugging, and the replay tests).
+ * Replaying a saved history against today's workflow code: `task replay` and the replay tests
+ * both go through {@link replayHistory}, with the worker's sinks registered as in production.
  */
-import { Worker } from '@temporalio/worker';
+import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { rootMessage } from '../core/errors';
 import { getWorkflowBundle } from './bundle';
 import { auditSinks } from './create-worker';
@@ -10,14 +11,21 @@ import { installRuntime } from './runtime';
 /** Outcome of a replay: OK, or the non-determinism (or other failure) found. */
 export type ReplayOutcome = { ok: true } | { ok: false; error: string; kind: string };
 
+/** Options of {@link replayHistory}. */
+export interface ReplayOptions {
+  workflowId?: string;
+  /** Workflow code to replay against (default: the bundle of `src/workflows`). */
+  workflowBundle?: WorkflowBundleWithSourceMap;
+}
+
 /** Replays `history` (a History object or its JSON form) with the bundled workflows. */
-export async function replayHistory(history: unknown, workflowId?: string): Promise<ReplayOutcome> {
+export async function replayHistory(history: unknown, options: ReplayOptions = {}): Promise<ReplayOutcome> {
   try {
     installRuntime();
     await Worker.runReplayHistory(
-      { workflowBundle: await getWorkflowBundle(), sinks: auditSinks(undefined) },
+      { workflowBundle: options.workflowBundle ?? (await getWorkflowBundle()), sinks: auditSinks(undefined) },
       history,
-      workflowId,
+      options.workflowId,
     );
     return { ok: true };
   } catch (err) {

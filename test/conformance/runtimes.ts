@@ -9,7 +9,7 @@ import type { WorkflowHandle } from '@temporalio/client';
 import type { Worker } from '@temporalio/worker';
 import type { AuditRecord, ContextDelivery, PipelineStatus } from '../../src/core';
 import { BaseBackend } from '../../src/backends/base';
-import { TaskStateStore } from '../../src/backends/task-state';
+import { TaskStateStore } from '../../src/runtime/task-state';
 import { TemporalBackend, fromWorkflowFailure } from '../../src/backends/temporal';
 import { MemoryAuditStore } from '../../src/events/audit-store';
 import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';

@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseBackend } from '../../src/backends/base';
-import { TaskStateStore } from '../../src/backends/task-state';
+import { TaskStateStore } from '../../src/runtime/task-state';
 import { MemoryAuditStore } from '../../src/events/audit-store';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { loadTaskModules } from '../../src/plugins/task-modules';

@@ -4,9 +4,9 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { bundleWorkflowCode, Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
-import { DeterminismViolationError } from '@temporalio/workflow';
+import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { getWorkflowBundle } from '../../src/worker/bundle';
+import { replayHistory } from '../../src/worker/replay';
 import { installRuntime } from '../../src/cli/worker-process';
 
 const FIXTURES = join(__dirname, 'fixtures');
@@ -23,8 +23,8 @@ it('has fixtures to replay', () => {
   expect(fixtures).toEqual(expect.arrayContaining(['example-basic.json']));
 });
 
-it.each(fixtures)('%s replays cleanly against the current workflows', async (file) => {
-  await expect(Worker.runReplayHistory({ workflowBundle: bundle }, load(file))).resolves.toBeUndefined();
+it.each(fixtures)('%s replays cleanly against the current workflows (as `task replay` does)', async (file) => {
+  expect(await replayHistory(load(file), { workflowBundle: bundle })).toEqual({ ok: true });
 });
 
 it('fails replay when the workflow changed incompatibly', async () => {
@@ -32,7 +32,8 @@ it('fails replay when the workflow changed incompatibly', async () => {
     workflowsPath: require.resolve('./altered'),
     logger: { trace() {}, debug() {}, info() {}, warn() {}, error() {}, log() {} },
   });
-  await expect(Worker.runReplayHistory({ workflowBundle: altered }, load('example-basic.json'))).rejects.toBeInstanceOf(
-    DeterminismViolationError,
-  );
+  expect(await replayHistory(load('example-basic.json'), { workflowBundle: altered })).toMatchObject({
+    ok: false,
+    kind: 'DeterminismViolationError',
+  });
 });

@@ -344,7 +344,7 @@ export class TemporalBackend implements Backend {
   async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
     assertKnown(this.options, request.task);
     if (request.calendar) return this.scheduleFromCalendar(request, request.calendar);
-    const schedules = await import('../temporal-schedules');
+    const schedules = await import('../../schedules/temporal');
     const valid = schedules.validateScheduleRequest(request, this.options.timezone ?? 'UTC');
     await schedules.upsertSchedule(
       this.client,
@@ -391,7 +391,7 @@ export class TemporalBackend implements Backend {
         },
       ],
     });
-    const { describeSchedule, toScheduleInfo } = await import('../temporal-schedules');
+    const { describeSchedule, toScheduleInfo } = await import('../../schedules/temporal');
     if (!calendar.poll) {
       try {
         await handle.result();
@@ -414,7 +414,7 @@ export class TemporalBackend implements Backend {
   }
 
   async unschedule(task: string): Promise<void> {
-    const { describeSchedule } = await import('../temporal-schedules');
+    const { describeSchedule } = await import('../../schedules/temporal');
     // A calendar-driven schedule stops following its event first.
     await this.client.workflow
       .getHandle(`${scheduleId(task)}-calendar`)
@@ -425,12 +425,12 @@ export class TemporalBackend implements Backend {
   }
 
   async schedules(): Promise<ScheduleInfo[]> {
-    const { listSchedules } = await import('../temporal-schedules');
+    const { listSchedules } = await import('../../schedules/temporal');
     return listSchedules(this.client);
   }
 
   async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
-    const { describeSchedule } = await import('../temporal-schedules');
+    const { describeSchedule } = await import('../../schedules/temporal');
     // Pausing replaces the schedule's note; keep the user's note rather than a status message.
     const { note } = (await describeSchedule(this.client, task)).state;
     const handle = this.client.schedule.getHandle(scheduleId(task));

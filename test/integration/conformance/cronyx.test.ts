@@ -8,7 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { CronyxBackend } from '../../../src/backends/cronyx';
-import { TaskStateStore } from '../../../src/backends/task-state';
+import { TaskStateStore } from '../../../src/runtime/task-state';
 import { defaultConfig } from '../../../src/config/config';
 import { freePort } from '../../../src/dev/dev-server';
 import { createDefaultRegistry } from '../../../src/plugins/builtin';

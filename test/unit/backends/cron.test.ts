@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { CronBackend } from '../../../src/backends/cron';
-import { TaskStateStore } from '../../../src/backends/task-state';
+import { TaskStateStore } from '../../../src/runtime/task-state';
 import { isCascadenceError } from '../../../src/core/errors';
 import type { Task } from '../../../src/core';
 import { MemoryAuditStore } from '../../../src/events/audit-store';

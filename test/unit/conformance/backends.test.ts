@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseBackend } from '../../../src/backends/base';
 import { CronBackend } from '../../../src/backends/cron';
-import { TaskStateStore } from '../../../src/backends/task-state';
+import { TaskStateStore } from '../../../src/runtime/task-state';
 import { MemoryAuditStore } from '../../../src/events/audit-store';
 import { createDefaultRegistry } from '../../../src/plugins/builtin';
 import { backendConformance } from '../../conformance/backend-suite';

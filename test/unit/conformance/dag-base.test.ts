@@ -3,7 +3,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseBackend } from '../../../src/backends/base';
-import { TaskStateStore } from '../../../src/backends/task-state';
+import { TaskStateStore } from '../../../src/runtime/task-state';
 import { dagConformance } from '../../conformance/dag-suite';
 import { createTestRegistry } from '../../helpers/tasks';
 

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createStageRunner } from '../../../src/activities/stage-runner';
 import { BaseBackend, inProcessPorts } from '../../../src/backends/base';
-import { TaskStateStore } from '../../../src/backends/task-state';
+import { TaskStateStore } from '../../../src/runtime/task-state';
 import { CascadenceError, isCascadenceError } from '../../../src/core/errors';
 import { PipelineRun, type AuditRecord, type PipelineStatus } from '../../../src/core/pipeline';
 import {

@@ -7,7 +7,7 @@ import { appendFileSync, mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseBackend } from '../../../src/backends/base';
-import { TaskStateStore } from '../../../src/backends/task-state';
+import { TaskStateStore } from '../../../src/runtime/task-state';
 import { JsonlAuditStore } from '../../../src/events/audit-store';
 import { createDefaultRegistry } from '../../../src/plugins/builtin';
 

@@ -14,7 +14,7 @@ import {
   type PipelineRequest,
   type SubtaskRef,
 } from '../core';
-import type { StageRunner } from './stage-runner';
+import type { StageRunner } from '../activities/stage-runner';
 
 /** Sleeps `ms`, waking early when the run is cancelled. */
 function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {

@@ -15,9 +15,9 @@ import { CascadenceError } from '../core/errors';
 import { pipelineWorkflowId, scheduleId } from '../core/ids';
 import type { PipelineRequest, TaskDescription } from '../core';
 import { hashId } from '../events/hash';
-import { nextRuns } from '../schedules/cron';
-import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from './backend';
-export { validateScheduleRequest } from '../schedules/validate';
+import { nextRuns } from './cron';
+import { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from './model';
+export { validateScheduleRequest } from './validate';
 
 /** What the schedule remembers about itself (in its action's memo; the schedule memo cannot be updated). */
 interface ScheduleMemo {
