@@ -1,6 +1,8 @@
 /**
- * The adapter layer's one interface. Each backend states what it supports; an unsupported
- * operation is a clear error naming the backend.
+ * The adapter layer: what every backend does (`Backend`: list, run, flag tasks) and the
+ * capability interfaces a backend implements when it can (operating runs, DAGs, schedules,
+ * histories, browsing runs). What a backend supports follows from what it implements;
+ * `requireCapability` turns a missing one into one clear error naming the backend.
  */
 import { randomUUID } from 'node:crypto';
 import { CascadenceError } from '../core/errors';
@@ -9,6 +11,7 @@ import type {
   ContextDelivery,
   DagDefinition,
   DagResult,
+  DagStatus,
   PipelineRequest,
   PipelineStatus,
   TaskKind,
@@ -74,53 +77,78 @@ export interface RunSelector {
   groupId?: string;
 }
 
-/** Every operation a backend may support. */
-export const OPERATIONS = [
-  'list',
-  'run',
-  'start',
-  'pause',
-  'resume',
-  'status',
-  'cancel',
-  'signal',
-  'audit',
-  'disable',
-  'enable',
-  'history',
-  'schedule',
-  'dag',
-] as const;
+/** A run as a listing of runs shows it. */
+export interface RunSummary {
+  run_id: string;
+  task: string;
+  status: string;
+  started: string;
+  /** The run's top-level workflow id (its Web UI page). */
+  workflowId: string;
+}
 
-/** An operation a backend may support. */
-export type Operation = (typeof OPERATIONS)[number];
+/** Which runs a listing shows. */
+export interface RunFilter {
+  /** Only runs of this task (`dag:<name>` for DAG runs). */
+  task?: string;
+  status?: 'running' | 'completed' | 'failed' | 'cancelled';
+  limit: number;
+}
 
-/** One way of running tasks: on Temporal, in process, ... */
+/** A subtask a run started, as visibility records it. */
+export interface ChildRun {
+  /** Its position in the parent's plan. */
+  index: number;
+  task: string;
+  startedAt: number;
+  /** When it closed (undefined while it runs). */
+  closedAt?: number;
+}
+
+/** What a run looks like now: its status (a pipeline's or a DAG's) and whether it still runs. */
+export interface RunObservation {
+  status: PipelineStatus | DagStatus;
+  running: boolean;
+}
+
+/** What every backend does: list, run, flag tasks (disable, enable, pause, resume). */
 export interface Backend {
   readonly name: string;
-  readonly supports: ReadonlySet<Operation>;
   list(): Promise<TaskInfo[]>;
   /** Runs a task to completion. @throws CascadenceError UNKNOWN_TASK, TASK_DISABLED, TASK_PAUSED, STAGE_FAILED, PRECHECK_FAILED, CONNECTION. */
   run(request: RunRequest): Promise<RunOutcome>;
-  /** Starts a run without waiting; resolves with its run id. */
-  start(request: RunRequest): Promise<string>;
   /** Pauses run `runId`, else the latest running run of `task` (in the group, if given), else the task itself. */
   pause(task: string, target?: RunSelector): Promise<PauseTarget>;
   /** Resumes likewise: the run, else the latest paused run, else the task itself. */
   resume(task: string, target?: RunSelector): Promise<PauseTarget>;
+  disable(task: string): Promise<void>;
+  enable(task: string): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Operating runs: start one without waiting, then read, signal, cancel and audit it. */
+export interface RunOperations {
+  /** Starts a run without waiting; resolves with its run id. */
+  start(request: RunRequest): Promise<string>;
   status(runId: string): Promise<PipelineStatus>;
   cancel(runId: string): Promise<void>;
   /** Attaches context to a run: `delivered` now, or `queued` for its next stage. */
   signal(runId: string, payload: unknown): Promise<ContextDelivery>;
   /** Audit records of a task, optionally of one run. */
   audit(task: string, runId?: string): Promise<AuditRecord[]>;
-  disable(task: string): Promise<void>;
-  enable(task: string): Promise<void>;
+}
+
+/** Running DAGs. */
+export interface DagRunner {
   /**
    * Runs a DAG to its end.
-   * @throws CascadenceError VALIDATION (before anything starts), DAG_FAILED (with the result as `cause`).
+   * @throws CascadenceError VALIDATION (before anything starts), DAG_FAILED (with the result as `data`).
    */
   runDag(request: DagRunRequest): Promise<DagResult>;
+}
+
+/** Keeping schedules. */
+export interface Schedules {
   /** Creates or updates the task's schedule. */
   schedule(request: ScheduleRequest): Promise<ScheduleInfo>;
   /** Deletes the task's schedule. @throws CascadenceError UNKNOWN_SCHEDULE. */
@@ -129,12 +157,76 @@ export interface Backend {
   schedules(): Promise<ScheduleInfo[]>;
   /** Pauses, resumes or fires now the task's schedule. @throws CascadenceError UNKNOWN_SCHEDULE. */
   scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void>;
-  close(): Promise<void>;
 }
 
-/** The error for an operation a backend does not support. */
-export function unsupported(backend: string, operation: Operation, hint?: string): CascadenceError {
-  return new CascadenceError('UNSUPPORTED', `the ${backend} backend does not support ${operation}`, {
+/** Run histories (what `task history` exports and `task replay` replays). */
+export interface Histories {
+  /** The run's history as JSON (the format `temporal workflow show --output json` writes). */
+  history(runRef: string): Promise<string>;
+}
+
+/** Browsing runs from anywhere: listings, the subtasks a run made, a run's state and result. */
+export interface RunBrowser {
+  listRuns(filter: RunFilter): Promise<RunSummary[]>;
+  /** The subtasks run `runId` of `task` started, in any order. */
+  childRuns(task: string, runId: string): Promise<ChildRun[]>;
+  /** A run's (or DAG run's) status now. @throws CascadenceError UNKNOWN_RUN. */
+  observe(runRef: string): Promise<RunObservation>;
+  /** Waits for a run's (or DAG run's) end. @throws CascadenceError for a failed or cancelled run. */
+  result(runRef: string): Promise<unknown>;
+}
+
+/** What each capability is made of, and how an error names it. */
+const CAPABILITIES = {
+  operate: { methods: ['start', 'status', 'cancel', 'signal', 'audit'], what: 'operating runs' },
+  dag: { methods: ['runDag'], what: 'DAGs' },
+  schedules: { methods: ['schedule', 'unschedule', 'schedules', 'scheduleAction'], what: 'schedules' },
+  history: { methods: ['history'], what: 'history' },
+  browse: { methods: ['listRuns', 'childRuns', 'observe', 'result'], what: 'browsing runs' },
+} as const;
+
+/** A capability a backend may have beyond running tasks. */
+export type Capability = keyof typeof CAPABILITIES;
+
+/** The interface of each capability. */
+export interface CapabilityTypes {
+  operate: RunOperations;
+  dag: DagRunner;
+  schedules: Schedules;
+  history: Histories;
+  browse: RunBrowser;
+}
+
+/** True when `backend` implements every method of `capability`. */
+export function hasCapability<C extends Capability>(
+  backend: Backend,
+  capability: C,
+): backend is Backend & CapabilityTypes[C] {
+  const methods = CAPABILITIES[capability].methods as readonly string[];
+  return methods.every((m) => typeof (backend as unknown as Record<string, unknown>)[m] === 'function');
+}
+
+/** The capabilities `backend` has, derived from what it implements. */
+export function capabilitiesOf(backend: Backend): Capability[] {
+  return (Object.keys(CAPABILITIES) as Capability[]).filter((c) => hasCapability(backend, c));
+}
+
+/**
+ * `backend` as an implementation of `capability`.
+ * @throws CascadenceError UNSUPPORTED naming the backend and what it lacks.
+ */
+export function requireCapability<C extends Capability>(
+  backend: Backend,
+  capability: C,
+  hint?: string,
+): Backend & CapabilityTypes[C] {
+  if (!hasCapability(backend, capability)) throw unsupported(backend.name, CAPABILITIES[capability].what, hint);
+  return backend;
+}
+
+/** The error for something a backend does not support. */
+export function unsupported(backend: string, what: string, hint?: string): CascadenceError {
+  return new CascadenceError('UNSUPPORTED', `the ${backend} backend does not support ${what}`, {
     hint: hint ?? 'use the temporal backend (--backend temporal)',
   });
 }

@@ -24,19 +24,16 @@ import {
   assertKnown,
   listTasks,
   runWithPrerequisites,
-  OPERATIONS,
   setTaskFlag,
   toPipelineRequest,
-  unsupported,
   type Backend,
+  type DagRunner,
+  type RunOperations,
   type DagRunRequest,
-  type Operation,
   type PauseTarget,
   type RunOutcome,
   type RunRequest,
   type RunSelector,
-  type ScheduleInfo,
-  type ScheduleRequest,
   type TaskCatalogue,
   type TaskInfo,
 } from './backend';
@@ -68,12 +65,9 @@ interface LiveRun {
 }
 
 /** The base backend. */
-export class BaseBackend implements Backend {
+/** Runs, run operations and DAGs in this process; no schedules (`cron` adds them), no histories. */
+export class BaseBackend implements Backend, RunOperations, DagRunner {
   readonly name: string = 'base';
-  /** Everything but `history` and `schedule`: runs live in this process, not in a server. */
-  readonly supports: ReadonlySet<Operation> = new Set<Operation>(
-    OPERATIONS.filter((op) => op !== 'history' && op !== 'schedule'),
-  );
   private readonly runner: StageRunner;
   private readonly store: AuditStore;
   private readonly record: (record: AuditRecord) => void;
@@ -235,23 +229,6 @@ export class BaseBackend implements Backend {
       isCancellation: (err) => (err as { code?: string })?.code === 'CANCELLED',
     };
     return new DagRun(valid, runId, ports).execute();
-  }
-
-  /** Schedules need a scheduler: the temporal backend (Temporal Schedules). */
-  async schedule(_request: ScheduleRequest): Promise<ScheduleInfo> {
-    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
-  }
-
-  async unschedule(_task: string): Promise<void> {
-    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
-  }
-
-  async schedules(): Promise<ScheduleInfo[]> {
-    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
-  }
-
-  async scheduleAction(_task: string, _action: 'pause' | 'resume' | 'trigger'): Promise<void> {
-    throw unsupported(this.name, 'schedule', 'use the temporal or cron backend');
   }
 
   async close(): Promise<void> {

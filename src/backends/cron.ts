@@ -14,12 +14,11 @@ import { BaseBackend, type BaseBackendOptions } from './base';
 import {
   assertKnown,
   unsupported,
-  OPERATIONS,
-  type Operation,
   type RunOutcome,
   type RunRequest,
   type ScheduleInfo,
   type ScheduleRequest,
+  type Schedules,
 } from './backend';
 
 /** Options of the cron backend. */
@@ -36,10 +35,8 @@ function unknownSchedule(task: string): CascadenceError {
 }
 
 /** The cron (and dag) backend. */
-export class CronBackend extends BaseBackend {
+export class CronBackend extends BaseBackend implements Schedules {
   override readonly name: string;
-  /** Everything but `history`: runs live in this process, not in a server's history. */
-  override readonly supports: ReadonlySet<Operation> = new Set<Operation>(OPERATIONS.filter((op) => op !== 'history'));
   readonly scheduleStore: ScheduleStore;
 
   constructor(private readonly cron: CronBackendOptions) {
@@ -53,10 +50,10 @@ export class CronBackend extends BaseBackend {
     return super.run({ ...request, withPrerequisites: request.withPrerequisites ?? this.cron.withDependencies ?? false });
   }
 
-  override async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
+  async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
     assertKnown(this.cron, request.task);
     if (request.calendar)
-      throw unsupported(this.name, 'schedule', 'calendar_event schedules need the temporal backend');
+      throw unsupported(this.name, 'calendar_event schedules', 'calendar_event schedules need the temporal backend');
     const valid = validateScheduleRequest(request, this.cron.timezone);
     const previous = this.scheduleStore.get(request.task);
     const entry: ScheduleEntry = {
@@ -74,16 +71,16 @@ export class CronBackend extends BaseBackend {
     return this.info(entry);
   }
 
-  override async unschedule(task: string): Promise<void> {
+  async unschedule(task: string): Promise<void> {
     if (!(await this.scheduleStore.remove(task))) throw unknownSchedule(task);
   }
 
-  override async schedules(): Promise<ScheduleInfo[]> {
+  async schedules(): Promise<ScheduleInfo[]> {
     const runs = this.scheduleStore.lastRuns();
     return this.scheduleStore.read().map((e) => this.info(e, runs[e.name]));
   }
 
-  override async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
+  async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
     const entry = this.scheduleStore.get(task);
     if (!entry) throw unknownSchedule(task);
     if (action === 'trigger') await this.runScheduled(entry);

@@ -14,11 +14,11 @@ import { validateScheduleRequest } from '../schedules/validate';
 import {
   unsupported,
   type Backend,
-  type Operation,
   type PauseTarget,
   type RunOutcome,
   type RunRequest,
   type ScheduleInfo,
+  type Schedules,
   type ScheduleRequest,
   type TaskCatalogue,
   type TaskInfo,
@@ -56,17 +56,9 @@ const RETRY_STATUSES = new Set([502, 503, 504]);
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The cronyx backend. */
-export class CronyxBackend implements Backend {
+/** Runs and schedules jobs on a CronyxServer; no run operations (its jobs run synchronously), no DAGs. */
+export class CronyxBackend implements Backend, Schedules {
   readonly name = 'cronyx';
-  readonly supports: ReadonlySet<Operation> = new Set<Operation>([
-    'list',
-    'run',
-    'pause',
-    'resume',
-    'disable',
-    'enable',
-    'schedule',
-  ]);
   private readonly baseUrl: string;
   private tasks: { at: number; list: RemoteTask[] } | undefined;
 
@@ -165,7 +157,7 @@ export class CronyxBackend implements Backend {
 
   async run(request: RunRequest): Promise<RunOutcome> {
     if (request.withPrerequisites) {
-      throw unsupported(this.name, 'run', 'Cronyx tasks have no dependsOn here: run them without --with-deps');
+      throw unsupported(this.name, '--with-deps', 'Cronyx tasks have no dependsOn here: run them without --with-deps');
     }
     if (!request.userId && !request.userHash)
       throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
@@ -181,10 +173,6 @@ export class CronyxBackend implements Backend {
     if (status !== 200) throw this.failure(status, json, `${request.task} failed`);
     const job = json as { job_id: string; result: unknown };
     return { runId: job.job_id, result: job.result };
-  }
-
-  async start(): Promise<string> {
-    throw unsupported(this.name, 'start', 'Cronyx runs jobs synchronously: use `task run` without --detach');
   }
 
   private async flag(task: string, patch: { paused?: boolean; disabled?: boolean }): Promise<boolean> {
@@ -209,26 +197,6 @@ export class CronyxBackend implements Backend {
     await this.flag(task, { disabled: false });
   }
 
-  async runDag(): Promise<never> {
-    throw unsupported(this.name, 'dag');
-  }
-
-  async status(): Promise<never> {
-    throw unsupported(this.name, 'status');
-  }
-
-  async cancel(): Promise<never> {
-    throw unsupported(this.name, 'cancel');
-  }
-
-  async signal(): Promise<never> {
-    throw unsupported(this.name, 'signal');
-  }
-
-  async audit(): Promise<never> {
-    throw unsupported(this.name, 'audit');
-  }
-
   private toInfo(job: RemoteJob): ScheduleInfo {
     const timezone = 'UTC';
     return {
@@ -251,7 +219,7 @@ export class CronyxBackend implements Backend {
 
   async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
     if (request.calendar)
-      throw unsupported(this.name, 'schedule', 'calendar_event schedules need the temporal backend');
+      throw unsupported(this.name, 'calendar_event schedules', 'calendar_event schedules need the temporal backend');
     // The CronyxServer runs its schedules in UTC.
     const valid = validateScheduleRequest({ ...request, timezone: 'UTC' }, 'UTC');
     await this.assertRemoteTask(request.task);
@@ -282,7 +250,7 @@ export class CronyxBackend implements Backend {
   async scheduleAction(_task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
     throw unsupported(
       this.name,
-      'schedule',
+      `schedule ${action}`,
       `Cronyx jobs cannot ${action}: unschedule and schedule again, or \`task run\``,
     );
   }

@@ -7,8 +7,7 @@ import { Command, Flags, Errors, type Interfaces } from '@oclif/core';
 import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
-import type { Backend, Operation } from '../backends/backend';
-import type { TemporalBackend } from '../backends/temporal';
+import type { Backend, Capability, CapabilityTypes } from '../backends/backend';
 import type { ValidDag } from '../core/dag';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
@@ -123,21 +122,17 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * Runs `fn` with the temporal backend; any other configured backend gets one clear error
-   * naming the operation (it needs what only Temporal keeps: histories, run states, visibility).
+   * Runs `fn` with the configured backend as an implementation of `capability`; a backend without
+   * it gets one clear error naming the backend and what it lacks (exit 4).
    */
-  protected async withTemporal<R>(
-    operation: Operation,
-    fn: (backend: TemporalBackend, config: CascadenceConfig) => Promise<R>,
+  protected async withCapability<C extends Capability, R>(
+    capability: C,
+    fn: (backend: Backend & CapabilityTypes[C], config: CascadenceConfig) => Promise<R>,
     hint?: string,
   ): Promise<R> {
     return this.withBackend(async (backend, config) => {
-      const { TemporalBackend } = await import('../backends/temporal');
-      if (!(backend instanceof TemporalBackend)) {
-        const { unsupported } = await import('../backends/backend');
-        throw unsupported(backend.name, operation, hint);
-      }
-      return fn(backend, config);
+      const { requireCapability } = await import('../backends/backend');
+      return fn(requireCapability(backend, capability, hint), config);
     });
   }
 

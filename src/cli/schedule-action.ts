@@ -14,7 +14,7 @@ export abstract class ScheduleActionCommand extends BaseCommand<typeof ScheduleA
   async run(): Promise<void> {
     // oclif spreads the options object, which drops inherited statics: name them explicitly.
     const { args } = await this.parse({ args: ScheduleActionCommand.args, baseFlags: ScheduleActionCommand.baseFlags });
-    await this.withBackend((b) => b.scheduleAction(args.name, this.action));
+    await this.withCapability('schedules', (b) => b.scheduleAction(args.name, this.action));
     if (this.flags.json) return this.printJson({ task: args.name, action: this.action });
     this.log(`${args.name} schedule ${this.done}`);
   }

@@ -31,6 +31,16 @@ export function childWorkflowId(parentWorkflowId: string, index: number, task: s
   return `${parentWorkflowId}/${index}-${task}`;
 }
 
+/** Inverse of {@link childWorkflowId}: a direct subtask's plan position and task, or undefined. */
+export function parseChildWorkflowId(
+  parentWorkflowId: string,
+  workflowId: string,
+): { index: number; task: string } | undefined {
+  if (!workflowId.startsWith(`${parentWorkflowId}/`)) return undefined;
+  const m = /^(\d+)-([^/]+)$/.exec(workflowId.slice(parentWorkflowId.length + 1));
+  return m ? { index: Number(m[1]), task: m[2] as string } : undefined;
+}
+
 /** Workflow id of a DAG run: `dag-<name>-<runId>`; its nodes are `<dag id>/<node id>`. */
 export function dagWorkflowId(dag: string, runId: string): string {
   return `dag-${dag}-${runId}`;

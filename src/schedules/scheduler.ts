@@ -14,6 +14,12 @@ export interface ScheduledRunner {
   runScheduled(entry: ScheduleEntry): Promise<{ runId: string }>;
 }
 
+/** True for a backend whose schedules this process runs (the cron backends). */
+export function isScheduledRunner(value: unknown): value is ScheduledRunner {
+  const v = value as Partial<ScheduledRunner> | null;
+  return typeof v === 'object' && v !== null && typeof v.runScheduled === 'function' && v.scheduleStore !== undefined;
+}
+
 /** Runs the stored schedules of a cron backend until stopped. */
 export class CronScheduler {
   private jobs: Cron[] = [];

@@ -4,7 +4,7 @@
  * support must fail with UNSUPPORTED naming the backend, never half-work.
  */
 import { failure } from '../helpers/failure';
-import type { Backend } from '../../src/backends/backend';
+import { hasCapability, requireCapability, type Backend } from '../../src/backends/backend';
 
 /** How a backend is exercised: which task to run, with what input, and what it returns. */
 export interface BackendFixture {
@@ -72,27 +72,28 @@ export function backendConformance(name: string, make: () => Promise<BackendFixt
 
     it('schedules round trip, or says it cannot', async () => {
       const request = { task: fx.task, cron: '0 9 * * 1', input: fx.input, ...IDS };
-      if (!fx.backend.supports.has('schedule')) {
-        const err = await failure(fx.backend.schedule(request));
+      if (!hasCapability(fx.backend, 'schedules')) {
+        const err = await failure(Promise.resolve().then(() => requireCapability(fx.backend, 'schedules')));
         expect(err.code).toBe('UNSUPPORTED');
         expect(err.message).toContain(fx.backend.name);
         return;
       }
-      const invalid = await failure(fx.backend.schedule({ ...request, cron: '0 61 * * *' }));
+      const backend = requireCapability(fx.backend, 'schedules');
+      const invalid = await failure(backend.schedule({ ...request, cron: '0 61 * * *' }));
       expect(invalid.code).toBe('VALIDATION');
-      expect((await fx.backend.schedules()).map((s) => s.name)).not.toContain(fx.task);
+      expect((await backend.schedules()).map((s) => s.name)).not.toContain(fx.task);
 
-      const info = await fx.backend.schedule(request);
+      const info = await backend.schedule(request);
       expect(info).toMatchObject({ name: fx.task, cron: '0 9 * * 1' });
       expect(info.nextRuns.length).toBeGreaterThan(0);
       expect(new Date(info.nextRuns[0] as string).getUTCDay()).toBe(1);
-      const listed = (await fx.backend.schedules()).find((s) => s.name === fx.task);
+      const listed = (await backend.schedules()).find((s) => s.name === fx.task);
       expect(listed).toMatchObject({ cron: '0 9 * * 1' });
       expect(JSON.stringify(listed)).not.toContain(IDS.userId);
 
-      await fx.backend.unschedule(fx.task);
-      expect((await fx.backend.schedules()).map((s) => s.name)).not.toContain(fx.task);
-      expect((await failure(fx.backend.unschedule(fx.task))).code).toBe('UNKNOWN_SCHEDULE');
+      await backend.unschedule(fx.task);
+      expect((await backend.schedules()).map((s) => s.name)).not.toContain(fx.task);
+      expect((await failure(backend.unschedule(fx.task))).code).toBe('UNKNOWN_SCHEDULE');
     });
   });
 }

@@ -3,20 +3,25 @@
  * (pause, resume, status, cancel, context, audit, history).
  */
 import { randomUUID } from 'node:crypto';
-import {
-  Client,
-  Connection,
-  WorkflowNotFoundError,
-  type WorkflowHandle,
-} from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
 import { CascadenceError, isCascadenceError } from '../../core/errors';
 import { fromFailure } from '../../core/failure';
-import { dagWorkflowId, pipelineWorkflowId, runIdFromWorkflowId, scheduleId } from '../../core/ids';
+import {
+  SEARCH_ATTRIBUTE_RUN_ID,
+  SEARCH_ATTRIBUTE_TASK,
+  dagWorkflowId,
+  parseChildWorkflowId,
+  pipelineWorkflowId,
+  runIdFromWorkflowId,
+  scheduleId,
+} from '../../core/ids';
+import { visibilityQuery } from './visibility';
 import {
   rootMessage,
   validateContextPayload,
   type AuditRecord,
   type DagResult,
+  type DagStatus,
   type ContextDelivery,
   type PipelineStatus,
 } from '../../core';
@@ -26,12 +31,19 @@ import {
   assertRunnable,
   listTasks,
   runWithPrerequisites,
-  OPERATIONS,
   setTaskFlag,
   toPipelineRequest,
   type Backend,
+  type ChildRun,
+  type DagRunner,
+  type Histories,
+  type RunBrowser,
+  type RunFilter,
+  type RunObservation,
+  type RunOperations,
+  type RunSummary,
+  type Schedules,
   type DagRunRequest,
-  type Operation,
   type PauseTarget,
   type RunOutcome,
   type RunRequest,
@@ -85,13 +97,12 @@ export function runIdOf(task: string, handle: WorkflowHandle): string {
   return runIdFromWorkflowId(task, handle.workflowId) ?? handle.workflowId;
 }
 
-const quote = (value: string): string => `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** The temporal backend. */
-export class TemporalBackend implements Backend {
+/** Every capability: runs and their operations, DAGs, schedules, histories and browsing runs, from any machine. */
+export class TemporalBackend implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser {
   readonly name = 'temporal';
-  readonly supports: ReadonlySet<Operation> = new Set<Operation>(OPERATIONS);
 
   private readonly options: TemporalBackendOptions & TaskCatalogue;
 
@@ -169,7 +180,7 @@ export class TemporalBackend implements Backend {
   async handleFor(runRef: string): Promise<WorkflowHandle> {
     const deadline = Date.now() + LOOKUP_WAIT_MS;
     for (;;) {
-      for await (const wf of this.client.workflow.list({ query: `CascadenceRunId = ${quote(runRef)}` })) {
+      for await (const wf of this.client.workflow.list({ query: visibilityQuery({ runId: runRef }) })) {
         if (!wf.workflowId.includes('/')) return this.client.workflow.getHandle(wf.workflowId);
       }
       try {
@@ -200,8 +211,11 @@ export class TemporalBackend implements Backend {
 
   /** Top-level running runs of `task`, newest first (of one group, when given). */
   private async runningRuns(task: string, groupId: string | undefined): Promise<WorkflowHandle[]> {
-    let query = `CascadenceTask = ${quote(task)} AND ExecutionStatus = 'Running'`;
-    if (groupId) query += ` AND CascadenceGroup = ${quote(hashId(groupId, this.options.hashSecret))}`;
+    const query = visibilityQuery({
+      task,
+      status: 'running',
+      ...(groupId ? { groupHash: hashId(groupId, this.options.hashSecret) } : {}),
+    });
     const found: Array<{ id: string; start: number }> = [];
     for await (const wf of this.client.workflow.list({ query })) {
       if (!wf.workflowId.includes('/')) found.push({ id: wf.workflowId, start: wf.startTime.getTime() });
@@ -277,7 +291,7 @@ export class TemporalBackend implements Backend {
     const ids: string[] = [];
     if (runId) ids.push(pipelineWorkflowId(task, runId));
     else {
-      for await (const wf of this.client.workflow.list({ query: `CascadenceTask = ${quote(task)}` })) {
+      for await (const wf of this.client.workflow.list({ query: visibilityQuery({ task }) })) {
         ids.push(wf.workflowId);
         if (ids.length >= limit) break;
       }
@@ -299,6 +313,62 @@ export class TemporalBackend implements Backend {
       .flat()
       .filter((r) => r.task === task)
       .sort((a, b) => a.time.localeCompare(b.time));
+  }
+
+  async listRuns(filter: RunFilter): Promise<RunSummary[]> {
+    const runs: RunSummary[] = [];
+    const query = visibilityQuery({
+      cascadenceOnly: true,
+      ...(filter.task ? { task: filter.task } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+    });
+    for await (const wf of this.client.workflow.list({ query })) {
+      if (wf.workflowId.includes('/')) continue; // subtasks and DAG nodes belong to their parent run
+      runs.push({
+        run_id: String(wf.searchAttributes[SEARCH_ATTRIBUTE_RUN_ID]?.[0] ?? wf.workflowId),
+        task: String(wf.searchAttributes[SEARCH_ATTRIBUTE_TASK]?.[0] ?? wf.type),
+        status: wf.status.name.toLowerCase(),
+        started: wf.startTime.toISOString(),
+        workflowId: wf.workflowId,
+      });
+      if (runs.length >= filter.limit) break;
+    }
+    return runs;
+  }
+
+  /** The subtasks of a run, from its child workflows (`<run>/<index>-<task>`). */
+  async childRuns(task: string, runId: string): Promise<ChildRun[]> {
+    const parent = pipelineWorkflowId(task, runId);
+    const children: ChildRun[] = [];
+    for await (const wf of this.client.workflow.list({ query: visibilityQuery({ runId }) })) {
+      const child = parseChildWorkflowId(parent, wf.workflowId);
+      if (!child) continue;
+      children.push({
+        ...child,
+        startedAt: wf.startTime.getTime(),
+        ...(wf.closeTime ? { closedAt: wf.closeTime.getTime() } : {}),
+      });
+    }
+    return children;
+  }
+
+  async observe(runRef: string): Promise<RunObservation> {
+    const { statusQuery } = await import('../../workflows/messages');
+    const handle = await this.handleFor(runRef);
+    const [status, description] = await Promise.all([
+      handle.query(statusQuery) as Promise<PipelineStatus | DagStatus>,
+      handle.describe(),
+    ]);
+    return { status, running: description.status.name === 'RUNNING' };
+  }
+
+  async result(runRef: string): Promise<unknown> {
+    const handle = await this.handleFor(runRef);
+    try {
+      return await handle.result();
+    } catch (err) {
+      throw fromWorkflowFailure(err);
+    }
   }
 
   /** The run's history as JSON (the format `temporal workflow show --output json` writes). */

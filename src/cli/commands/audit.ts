@@ -14,7 +14,7 @@ export default class Audit extends BaseCommand<typeof Audit> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Audit);
-    const records = await this.withBackend((b) => b.audit(args.name, this.flags['run-id']));
+    const records = await this.withCapability('operate', (b) => b.audit(args.name, this.flags['run-id']));
     if (this.flags.json) return this.printJson(records);
     for (const r of records) {
       this.log([r.time, r.run_id, r.stage, r.status, r.reason ?? r.output ?? ''].join('\t').trimEnd());

@@ -8,7 +8,7 @@ export default class Cancel extends BaseCommand<typeof Cancel> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Cancel);
-    await this.withBackend((b) => b.cancel(args['run-id']));
+    await this.withCapability('operate', (b) => b.cancel(args['run-id']));
     if (this.flags.json) return this.printJson({ run_id: args['run-id'], cancelled: true });
     this.log(`cancel requested: ${args['run-id']}`);
   }

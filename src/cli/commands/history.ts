@@ -9,7 +9,7 @@ export default class History extends BaseCommand<typeof History> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(History);
-    const json = await this.withTemporal('history', (backend) => backend.history(args['run-id']));
+    const json = await this.withCapability('history', (backend) => backend.history(args['run-id']));
     if (!this.flags.out) return this.log(json);
     const { writeOutputFile } = await import('../output-file');
     await writeOutputFile(this.flags.out, `${json}\n`);

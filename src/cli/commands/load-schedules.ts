@@ -41,7 +41,7 @@ export default class LoadSchedules extends BaseCommand<typeof LoadSchedules> {
     });
     const pruned: string[] = [];
     const crons = new Map<string, string>();
-    await this.withBackend(async (b) => {
+    await this.withCapability('schedules', async (b) => {
       for (const request of requests) crons.set(request.task, (await b.schedule(request)).cron);
       if (this.flags.prune) {
         const keep = new Set(requests.map((r) => r.task));

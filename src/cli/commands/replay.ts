@@ -31,7 +31,7 @@ export default class Replay extends BaseCommand<typeof Replay> {
   }
 
   private async fetch(runRef: string): Promise<unknown> {
-    return this.withTemporal('history', async (backend) => JSON.parse(await backend.history(runRef)) as unknown);
+    return this.withCapability('history', async (backend) => JSON.parse(await backend.history(runRef)) as unknown);
   }
 }
 

@@ -2,8 +2,7 @@ import { Args, Flags } from '@oclif/core';
 import { BaseCommand } from '../base-command';
 import { parseInput } from '../input';
 import { CascadenceError } from '../../core/errors';
-import type { RunRequest } from '../../backends/backend';
-import type { TemporalBackend } from '../../backends/temporal';
+import type { Backend, RunRequest } from '../../backends/backend';
 
 export default class Run extends BaseCommand<typeof Run> {
   static override summary = 'Run a task as a pipeline and wait for its result.';
@@ -42,17 +41,22 @@ export default class Run extends BaseCommand<typeof Run> {
     };
     const withPrerequisites = this.flags['with-deps'];
     if (withPrerequisites && this.flags.detach) {
-      throw new CascadenceError('USAGE', '--with-deps waits for each prerequisite, so it cannot be combined with --detach');
+      throw new CascadenceError(
+        'USAGE',
+        '--with-deps waits for each prerequisite, so it cannot be combined with --detach',
+      );
     }
     await this.withBackend(async (backend) => {
+      const { hasCapability, requireCapability } = await import('../../backends/backend');
       if (this.flags.detach) {
-        const runId = await backend.start(request);
+        const runId = await requireCapability(backend, 'operate').start(request);
         if (this.flags.json) return this.printJson({ run_id: runId });
         return this.log(`run-id\t${runId}`);
       }
-      if (!withPrerequisites && process.stdout.isTTY && !this.flags.json) {
-        const { TemporalBackend } = await import('../../backends/temporal');
-        if (backend instanceof TemporalBackend) return this.runWithProgress(backend, request);
+      // Live progress needs a run that can be followed from here: one any client can browse.
+      const followable = hasCapability(backend, 'operate') && hasCapability(backend, 'browse');
+      if (!withPrerequisites && followable && process.stdout.isTTY && !this.flags.json) {
+        return this.runWithProgress(backend, request);
       }
       const outcome = await backend.run({
         ...request,
@@ -66,36 +70,30 @@ export default class Run extends BaseCommand<typeof Run> {
   }
 
   /** On a terminal: live progress while waiting; Ctrl+C detaches without cancelling. */
-  private async runWithProgress(backend: TemporalBackend, request: RunRequest): Promise<void> {
-    const handle = await backend.startHandle(request);
-    const { runIdOf } = await import('../../backends/temporal');
-    const runId = runIdOf(request.task, handle);
-    this.log(`run-id\t${runId}`);
+  private async runWithProgress(backend: Backend, request: RunRequest): Promise<void> {
     let detach!: () => void;
     const detached = new Promise<void>((resolve) => (detach = resolve));
-    let wasDetached = false;
-    const onSigint = (): void => {
-      wasDetached = true;
-      detach();
-    };
+    const onSigint = (): void => detach();
     process.on('SIGINT', onSigint);
     try {
-      const { followRun } = await import('../watch');
-      await followRun(backend, runId, (line) => this.log(`  ${line}`), detached);
+      const { runAndFollow } = await import('../../services/follow');
+      const outcome = await runAndFollow(
+        backend,
+        request,
+        (line) => this.log(`  ${line}`),
+        (runId) => this.log(`run-id\t${runId}`),
+        detached,
+      );
+      if (outcome.detached) {
+        const { runId } = outcome;
+        this.log(
+          `detached: run ${runId} goes on; follow it with \`task watch ${runId}\`, stop it with \`task cancel ${runId}\``,
+        );
+        return;
+      }
+      this.log(`result\t${JSON.stringify(outcome.result ?? null)}`);
     } finally {
       process.off('SIGINT', onSigint);
-    }
-    if (wasDetached) {
-      this.log(
-        `detached: run ${runId} goes on; follow it with \`task watch ${runId}\`, stop it with \`task cancel ${runId}\``,
-      );
-      return;
-    }
-    try {
-      this.log(`result\t${JSON.stringify((await handle.result()) ?? null)}`);
-    } catch (err) {
-      const { fromWorkflowFailure } = await import('../../backends/temporal');
-      throw fromWorkflowFailure(err);
     }
   }
 }

@@ -13,7 +13,7 @@ export default class Schedules extends BaseCommand<typeof Schedules> {
   };
 
   async run(): Promise<void> {
-    const schedules = await this.withBackend((b) => b.schedules());
+    const schedules = await this.withCapability('schedules', (b) => b.schedules());
     if (this.flags.export) {
       const [{ formatSchedulesFile }, { writeOutputFile }] = await Promise.all([
         import('../../schedules/file'),

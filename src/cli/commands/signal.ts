@@ -21,7 +21,7 @@ export default class Signal extends BaseCommand<typeof Signal> {
       ...(this.flags.note === undefined ? {} : { note: this.flags.note }),
       ...(this.flags.url === undefined ? {} : { url: this.flags.url }),
     };
-    const delivery = await this.withBackend((b) => b.signal(args['run-id'], payload));
+    const delivery = await this.withCapability('operate', (b) => b.signal(args['run-id'], payload));
     if (this.flags.json) return this.printJson({ run_id: args['run-id'], delivery });
     this.log(delivery);
   }

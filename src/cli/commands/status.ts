@@ -13,7 +13,7 @@ export default class Status extends BaseCommand<typeof Status> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Status);
-    const status = await this.withBackend((b) => b.status(args['run-id']));
+    const status = await this.withCapability('operate', (b) => b.status(args['run-id']));
     if (this.flags.json) return this.printJson(status);
     // A DAG run answers the same query with its nodes.
     const lines = 'nodes' in status ? formatDagStatus(status as unknown as DagStatus) : formatStatus(status);

@@ -8,7 +8,7 @@ export default class Unschedule extends BaseCommand<typeof Unschedule> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Unschedule);
-    await this.withBackend((b) => b.unschedule(args.name));
+    await this.withCapability('schedules', (b) => b.unschedule(args.name));
     if (this.flags.json) return this.printJson({ task: args.name, scheduled: false });
     this.log(`${args.name} unscheduled`);
   }

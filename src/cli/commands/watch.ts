@@ -8,23 +8,21 @@ export default class Watch extends BaseCommand<typeof Watch> {
 
   async run(): Promise<void> {
     const { args } = await this.parse(Watch);
-    await this.withTemporal('status', async (backend) => {
-      const { followRun } = await import('../watch');
+    await this.withBackend(async (backend) => {
+      const [{ followRun }, { requireCapability }] = await Promise.all([
+        import('../../services/follow'),
+        import('../../backends/backend'),
+      ]);
       const last = await followRun(backend, args['run-id'], (line) => this.log(line));
-      const handle = await backend.handleFor(args['run-id']);
-      try {
-        const result = await handle.result();
-        if (this.flags.json)
-          return this.printJson({
-            run_id: args['run-id'],
-            state: last && 'state' in last ? last.state : 'completed',
-            result,
-          });
-        this.log(`result\t${JSON.stringify(result ?? null)}`);
-      } catch (err) {
-        const { fromWorkflowFailure } = await import('../../backends/temporal');
-        throw fromWorkflowFailure(err);
+      const result = await requireCapability(backend, 'browse').result(args['run-id']);
+      if (this.flags.json) {
+        return this.printJson({
+          run_id: args['run-id'],
+          state: last && 'state' in last ? last.state : 'completed',
+          result,
+        });
       }
+      this.log(`result\t${JSON.stringify(result ?? null)}`);
     });
   }
 }

@@ -19,11 +19,9 @@ export default class CronRun extends BaseCommand<typeof CronRun> {
     }
     const registry = await this.loadRegistry();
     await this.withBackend(async (backend) => {
-      const [{ CronBackend }, { CronScheduler }] = await Promise.all([
-        import('../../../backends/cron'),
-        import('../../../schedules/scheduler'),
-      ]);
-      if (!(backend instanceof CronBackend)) throw new CascadenceError('INTERNAL', 'expected the cron backend');
+      const { CronScheduler, isScheduledRunner } = await import('../../../schedules/scheduler');
+      if (!isScheduledRunner(backend))
+        throw new CascadenceError('INTERNAL', `the ${backend.name} backend keeps no local schedules`);
       const scheduler = new CronScheduler(
         backend,
         (line) => this.log(`${new Date().toISOString()} ${line}`),

@@ -22,15 +22,7 @@ export default class DagDiagram extends BaseCommand<typeof DagDiagram> {
     let states: Record<string, NodeState> | undefined;
     const runId = this.flags['run-id'];
     if (runId) {
-      states = await this.withTemporal(
-        'dag',
-        async (backend) => {
-          const { dagStatusQuery } = await import('../../../workflows/messages');
-          const status = await (await backend.handleFor(runId)).query(dagStatusQuery);
-          return Object.fromEntries(Object.entries(status.nodes).map(([id, s]) => [id, s.state]));
-        },
-        'the states of a DAG run live on Temporal',
-      );
+      states = await this.withBackend(async (b) => (await import('../../../services/runs')).dagNodeStates(b, runId));
     }
     const { dagToDot, dagToMermaid } = await import('../../../core/diagram');
     const text = this.flags.format === 'dot' ? dagToDot(dag.definition, states) : dagToMermaid(dag.definition, states);

@@ -23,7 +23,7 @@ export default class DagRunCommand extends BaseCommand<typeof DagRunCommand> {
     let result: DagResult;
     let failure: unknown;
     try {
-      result = await this.withBackend((b) =>
+      result = await this.withCapability('dag', (b) =>
         b.runDag({ definition: dag.definition, userId: this.flags['user-id'], groupId: this.flags['group-id'] }),
       );
     } catch (err) {

@@ -34,7 +34,7 @@ export default class Schedule extends BaseCommand<typeof Schedule> {
     const { args } = await this.parse(Schedule);
     const { parseInput } = await import('../../input');
     const input = parseInput(this.flags.input);
-    const info = await this.withBackend((b) =>
+    const info = await this.withCapability('schedules', (b) =>
       b.schedule({
         task: args.name,
         cron: args.cron,

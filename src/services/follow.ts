@@ -1,9 +1,10 @@
 /**
- * Following a run from the CLI: prints a line for every stage (or DAG node) change, read from the
- * run's status query, until the run ends. Used by `task watch` and by `task run` on a terminal.
+ * Following a run: a line for every stage (or DAG node) change, read from the run's status,
+ * until the run ends. `task watch`, live progress of `task run` on a terminal and, soon, the
+ * dashboard's live view call these.
  */
 import type { DagStatus, PipelineStatus } from '../core';
-import type { TemporalBackend } from '../backends/temporal';
+import { requireCapability, type Backend, type RunRequest } from '../backends/backend';
 
 const POLL_MS = 500;
 
@@ -37,29 +38,54 @@ export function statusChanges(
 }
 
 /**
- * Prints status changes of `runRef` until it is no longer running (or `stop` resolves).
- * Resolves with the last status.
+ * Reports the status changes of `runRef` through `print` until it is no longer running (or
+ * `stop` resolves). Resolves with the last status.
+ * @throws CascadenceError UNSUPPORTED on a backend that cannot browse runs, UNKNOWN_RUN.
  */
 export async function followRun(
-  backend: TemporalBackend,
+  backend: Backend,
   runRef: string,
   print: (line: string) => void,
   stop: Promise<void> = new Promise(() => undefined),
 ): Promise<PipelineStatus | DagStatus | undefined> {
-  const { statusQuery } = await import('../workflows/messages');
-  const handle = await backend.handleFor(runRef);
+  const browser = requireCapability(backend, 'browse');
   let last: PipelineStatus | DagStatus | undefined;
   let stopped = false;
   void stop.then(() => (stopped = true));
   for (;;) {
-    const [status, description] = await Promise.all([
-      handle.query(statusQuery) as Promise<PipelineStatus | DagStatus>,
-      handle.describe(),
-    ]);
+    const { status, running } = await browser.observe(runRef);
     for (const line of statusChanges(last, status)) print(line);
     last = status;
-    if (description.status.name !== 'RUNNING' || stopped) return last;
+    if (!running || stopped) return last;
     await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), stop]);
     if (stopped) return last;
   }
+}
+
+/** How a followed run ended: with its result, or detached from while it goes on. */
+export type FollowOutcome = { runId: string; detached: true } | { runId: string; detached: false; result: unknown };
+
+/**
+ * Starts a run and follows it to its end, reporting each change; `detach` resolving stops the
+ * following (the run goes on).
+ * @throws CascadenceError UNSUPPORTED without run operations and browsing, or the run's failure.
+ */
+export async function runAndFollow(
+  backend: Backend,
+  request: RunRequest,
+  print: (line: string) => void,
+  onStarted: (runId: string) => void,
+  detach: Promise<void>,
+): Promise<FollowOutcome> {
+  const runId = await requireCapability(backend, 'operate').start(request);
+  onStarted(runId);
+  let detached = false;
+  await followRun(
+    backend,
+    runId,
+    print,
+    detach.then(() => void (detached = true)),
+  );
+  if (detached) return { runId, detached: true };
+  return { runId, detached: false, result: await requireCapability(backend, 'browse').result(runId) };
 }

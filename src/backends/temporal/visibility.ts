@@ -1,0 +1,40 @@
+/**
+ * The one builder of the visibility queries the temporal backend runs (list filters over the
+ * Cascadence search attributes). Node-only.
+ */
+import { SEARCH_ATTRIBUTE_GROUP, SEARCH_ATTRIBUTE_RUN_ID, SEARCH_ATTRIBUTE_TASK } from '../../core/ids';
+
+/** Temporal's names of the execution statuses a filter may ask for. */
+export const EXECUTION_STATUSES = {
+  running: 'Running',
+  completed: 'Completed',
+  failed: 'Failed',
+  cancelled: 'Canceled',
+} as const;
+
+/** What a visibility query filters on; every given field must match. */
+export interface VisibilityFilter {
+  task?: string;
+  runId?: string;
+  /** Hashed group id. */
+  groupHash?: string;
+  status?: keyof typeof EXECUTION_STATUSES;
+  /** Only Cascadence runs (those carrying a run id). */
+  cascadenceOnly?: boolean;
+}
+
+/** A string literal of the visibility query language. */
+export function quote(value: string): string {
+  return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
+}
+
+/** The query for `filter` (`CascadenceTask = 'x' AND ExecutionStatus = 'Running'`). */
+export function visibilityQuery(filter: VisibilityFilter): string {
+  const parts: string[] = [];
+  if (filter.cascadenceOnly) parts.push(`${SEARCH_ATTRIBUTE_RUN_ID} IS NOT NULL`);
+  if (filter.task !== undefined) parts.push(`${SEARCH_ATTRIBUTE_TASK} = ${quote(filter.task)}`);
+  if (filter.runId !== undefined) parts.push(`${SEARCH_ATTRIBUTE_RUN_ID} = ${quote(filter.runId)}`);
+  if (filter.groupHash !== undefined) parts.push(`${SEARCH_ATTRIBUTE_GROUP} = ${quote(filter.groupHash)}`);
+  if (filter.status !== undefined) parts.push(`ExecutionStatus = '${EXECUTION_STATUSES[filter.status]}'`);
+  return parts.join(' AND ');
+}
