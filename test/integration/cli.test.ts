@@ -66,10 +66,13 @@ describe('task run (temporal backend)', () => {
 });
 
 describe('task list and help', () => {
-  it('lists tasks as <name>\\t<enabled|disabled>', async () => {
-    const res = await runCli(['list']);
+  it('lists tasks as <name>\\t<enabled|disabled>, with the flags the server holds', async () => {
+    const res = await runCli(['list', '--address', serverAddress(), '--task-queue', uniqueQueue('cli-list')]);
     expect(res.code).toBe(0);
     expect(res.stdout).toBe('example\tenabled\n');
+    const offline = await runCli(['list', '--address', '127.0.0.1:1']);
+    expect(offline.code).toBe(4);
+    expect(offline.stderr).toMatch(/^error: cannot reach Temporal at 127\.0\.0\.1:1/);
   });
 
   it('--help lists the commands with descriptions, and each command has examples', async () => {
