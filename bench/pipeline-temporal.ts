@@ -160,6 +160,8 @@ async function main(): Promise<void> {
       taskQueue: cQueue,
       hashSecret: '',
       registry,
+      // A long-lived client, as the API is: flag checks before each run come from the watched catalogue.
+      watchCatalogue: true,
     });
     const client = backend.client;
     const cascadence: Side = {

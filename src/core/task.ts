@@ -151,6 +151,12 @@ export interface PipelineRequest {
    */
   description?: TaskDescription;
   /**
+   * Set by a Cascadence client that checked the task's flags (disabled, paused) in the catalogue
+   * just before starting this run: the run does not check them again. Runs started any other
+   * way (a Schedule, a raw Temporal client) check them when they start.
+   */
+  flagsChecked?: boolean;
+  /**
    * Workflow id of this pipeline when it is a subtask (set by its parent). Subtask ids derive
    * from it rather than from the live workflow id, so a history replays under any id.
    */

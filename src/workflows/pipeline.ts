@@ -43,11 +43,12 @@ const { taskFlags } = proxyLocalActivities<CatalogueActivities>({ startToCloseTi
 export const TASK_FLAGS_PATCH = 'cascadence-task-flags-check';
 
 /**
- * A top-level run (started by a client, a Schedule or anyone else, not by a parent) asks the
- * task catalogue whether its task may run now; subtasks and DAG nodes belong to a run that did.
+ * A top-level run started by a Schedule or any starter other than a Cascadence client (which
+ * checked just before starting it) asks the task catalogue whether its task may run now;
+ * subtasks and DAG nodes belong to a run that was admitted.
  */
-function admission(): Pick<PipelinePorts, 'admit'> {
-  if (workflowInfo().parent !== undefined || !patched(TASK_FLAGS_PATCH)) return {};
+function admission(request: PipelineRequest): Pick<PipelinePorts, 'admit'> {
+  if (request.flagsChecked || workflowInfo().parent !== undefined || !patched(TASK_FLAGS_PATCH)) return {};
   return { admit: async (task) => refusalReason(await taskFlags(task)) };
 }
 const { audit } = proxySinks<AuditSinks>();
@@ -141,7 +142,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     now: () => Date.now(),
     record: (rec) => audit.record(rec),
     isCancellation,
-    ...admission(),
+    ...admission(request),
   };
 
   const run = new PipelineRun(scheduledRun(request), ports);

@@ -13,6 +13,7 @@ import { auditQuery, statusQuery } from '../../src/workflows/messages';
 import { eventually } from '../conformance/pipeline-suite';
 import { runCli } from '../helpers/cli';
 import { failure } from '../helpers/failure';
+import { TemporalBackend as Backend } from '../../src/backends/temporal';
 import { connect, serverAddress, startTestWorker, type TestConnections } from '../helpers/temporal';
 
 let conns: TestConnections;
@@ -107,4 +108,34 @@ it('two CLIs on different machines (different HOMEs) see each other’s disable 
   const ok = await runCli(['run', 'example', '--user-id', 'u', '--group-id', 'g', '--json'], laptop);
   expect(ok.code).toBe(0);
   expect(JSON.parse(ok.stdout)).toMatchObject({ result: { greeting: 'Hello, world!', verified: true } });
+});
+
+it('a long-lived client watching the catalogue sees another client’s change without asking for it', async () => {
+  const watcher = await Backend.connect({
+    address: serverAddress(),
+    namespace: 'default',
+    taskQueue,
+    hashSecret: 'catalogue',
+    registry: createDefaultRegistry(),
+    watchCatalogue: true,
+  });
+  try {
+    await eventually(() => watcher.catalogue.watching, 'the watch to be in place');
+    expect((await watcher.list()).find((t) => t.name === 'example')?.enabled).toBe(true);
+    await backend.disable('example');
+    await eventually(
+      async () => (await watcher.list()).find((t) => t.name === 'example')?.enabled === false,
+      'the watcher to see the change',
+    );
+    expect(watcher.catalogue.watching).toBe(true);
+    expect((await failure(watcher.run({ task: 'example', ...IDS }))).code).toBe('TASK_DISABLED');
+    await backend.enable('example');
+    await eventually(
+      async () => (await watcher.list()).find((t) => t.name === 'example')?.enabled,
+      'the watcher to see enable',
+    );
+    expect((await watcher.run({ task: 'example', ...IDS })).result).toMatchObject({ verified: true });
+  } finally {
+    await watcher.close();
+  }
 });

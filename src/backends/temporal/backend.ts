@@ -68,6 +68,11 @@ export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
   hashSecret: string;
   /** Default timezone of schedules (default UTC). */
   timezone?: string;
+  /**
+   * Watch the task catalogue, so flag checks before each run are answered from memory (long-lived
+   * clients: the API, benchmarks). A one-shot CLI reads the flags from the server instead.
+   */
+  watchCatalogue?: boolean;
 }
 
 /**
@@ -110,7 +115,9 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     readonly client: Client,
     options: TemporalBackendOptions,
   ) {
-    this.options = { ...options, state: new TemporalCatalogue(client, options.taskQueue) };
+    const catalogue = new TemporalCatalogue(client, options.taskQueue);
+    if (options.watchCatalogue) catalogue.watch();
+    this.options = { ...options, state: catalogue };
   }
 
   /** Connects to the server. @throws CascadenceError CONNECTION. */
@@ -135,6 +142,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     const pipelineRequest = {
       ...toPipelineRequest(request, runId, hashSecret),
       description: this.options.registry.describe(request.task),
+      flagsChecked: true,
     };
     const { pipelineWorkflow } = await import('../../workflows/pipeline');
     const { pipelineSearchAttributes } = await import('../../workflows/search-attributes');
@@ -510,6 +518,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
   }
 
   async close(): Promise<void> {
+    this.catalogue.close();
     await this.client.connection.close();
   }
 }

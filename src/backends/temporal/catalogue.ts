@@ -27,10 +27,22 @@ import { setTaskFlagsUpdate } from '../../workflows/messages';
 /** How long a change waits for a worker to take it before it is reported as unanswered. */
 const UPDATE_TIMEOUT_MS = 15_000;
 
-/** The catalogue of one task queue. */
+/** How long the watcher waits before it tries again after a failure (the catalogue missing, the server away). */
+const WATCH_RETRY_MS = 1_000;
+
+/**
+ * The catalogue of one task queue. Each read asks the server, unless the catalogue is watched
+ * ({@link TemporalCatalogue.watch}, for long-lived clients): then reads are answered from the
+ * last snapshot while a long poll on the catalogue's history is in place, which returns as soon
+ * as anything is appended to it (every change is), so the snapshot is refreshed within one round
+ * trip of a change on any machine.
+ */
 export class TemporalCatalogue implements TaskFlagStore {
   readonly workflowId: string;
   private inFlight: Promise<CatalogueSnapshot> | undefined;
+  /** The snapshot reads may use: set only while the watcher's long poll covers every change after it. */
+  private watched: CatalogueSnapshot | undefined;
+  private watcher: AbortController | undefined;
 
   constructor(
     private readonly client: Client,
@@ -48,8 +60,76 @@ export class TemporalCatalogue implements TaskFlagStore {
    * one read is on the wire share it: a burst of runs starting together costs one read.
    */
   snapshot(): Promise<CatalogueSnapshot> {
+    if (this.watched) return Promise.resolve(this.watched);
     this.inFlight ??= this.read().finally(() => (this.inFlight = undefined));
     return this.inFlight;
+  }
+
+  /** True while reads are answered from the watched snapshot. */
+  get watching(): boolean {
+    return this.watched !== undefined;
+  }
+
+  /** How the catalogue is started when it does not exist yet (an empty catalogue: no task flagged). */
+  private startOptions() {
+    return {
+      workflowId: this.workflowId,
+      taskQueue: this.taskQueue,
+      workflowIdConflictPolicy: 'USE_EXISTING' as const,
+      args: [{}] as [Partial<CatalogueSnapshot>],
+      memo: { flags: {}, version: 0 },
+    };
+  }
+
+  /** Starts watching the catalogue (idempotent) until {@link TemporalCatalogue.close}. */
+  watch(): void {
+    if (this.watcher) return;
+    this.watcher = new AbortController();
+    void this.watchLoop(this.watcher.signal);
+  }
+
+  /** Stops watching. */
+  close(): void {
+    this.watcher?.abort();
+    this.watched = undefined;
+  }
+
+  private async watchLoop(signal: AbortSignal): Promise<void> {
+    const service = this.client.workflowService;
+    let nextPageToken: Uint8Array | undefined;
+    while (!signal.aborted) {
+      try {
+        // A watched catalogue must exist to be watched: start an empty one if nobody flagged a task yet.
+        if (!nextPageToken) {
+          await this.client.withAbortSignal(signal, () =>
+            this.client.workflow.start(catalogueWorkflow, this.startOptions()),
+          );
+        }
+        const page = await this.client.withAbortSignal(signal, () =>
+          service.getWorkflowExecutionHistory({
+            namespace: this.client.options.namespace,
+            execution: { workflowId: this.workflowId },
+            waitNewEvent: true,
+            skipArchival: true,
+            ...(nextPageToken ? { nextPageToken } : {}),
+          }),
+        );
+        const appended = (page.history?.events?.length ?? 0) > 0;
+        nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+        if (appended || !this.watched) {
+          // Something changed (or nothing is known yet): stop answering from memory until re-read.
+          this.watched = undefined;
+          const fresh = await this.read();
+          // A closed run (continued as new) has no next page: the loop starts again on the new run.
+          if (nextPageToken) this.watched = fresh;
+        }
+      } catch {
+        this.watched = undefined;
+        nextPageToken = undefined;
+        if (signal.aborted) return;
+        await new Promise((r) => setTimeout(r, WATCH_RETRY_MS).unref());
+      }
+    }
   }
 
   private async read(): Promise<CatalogueSnapshot> {
@@ -83,13 +163,7 @@ export class TemporalCatalogue implements TaskFlagStore {
    */
   async setFlags(patch: TaskFlagsPatch): Promise<TaskFlagsChange> {
     validateFlagsPatch(patch);
-    const startWorkflowOperation = new WithStartWorkflowOperation(catalogueWorkflow, {
-      workflowId: this.workflowId,
-      taskQueue: this.taskQueue,
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      args: [{}],
-      memo: { flags: {}, version: 0 },
-    });
+    const startWorkflowOperation = new WithStartWorkflowOperation(catalogueWorkflow, this.startOptions());
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), UPDATE_TIMEOUT_MS);
     try {
