@@ -34,10 +34,6 @@ export interface StageRunner {
   runStep(call: StepCall, env: StepEnvironment): Promise<unknown>;
 }
 
-const NEVER_ABORTED = new AbortController().signal;
-/** An environment for direct calls outside any runtime (attempt 1, never cancelled). */
-export const DIRECT_ENVIRONMENT: StepEnvironment = { attempt: 1, signal: NEVER_ABORTED, heartbeat: () => undefined };
-
 /** Creates the stage runner over a registry. */
 export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const { registry } = deps;

@@ -14,14 +14,13 @@ export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
 >;
 
-/** Errors oclif raises for bad flags and arguments; they exit 2 like our own usage errors. */
-function isParseError(err: unknown): boolean {
-  const name = (err as { constructor?: { name?: string } })?.constructor?.name ?? '';
-  const message = (err as Error)?.message ?? '';
-  return (
-    /Required|Flag|Args|Parse|Validation|Unexpected|Nonexistent/.test(name) ||
-    /^(Parsing --|Flag --\S+ expects a value|Expected --\S+=)/.test(message)
-  );
+/**
+ * oclif's own errors (bad flags and arguments, a flag without its value, a value its parser
+ * refuses) carry oclif's `oclif.exit` field (2 for all of them); ours never do.
+ */
+function oclifExitCode(err: unknown): number | undefined {
+  const exit = (err as { oclif?: { exit?: unknown } } | null)?.oclif?.exit;
+  return typeof exit === 'number' ? exit : undefined;
 }
 
 /** oclif's parse errors span several lines; keep what says what was wrong. */
@@ -151,8 +150,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     if (isCascadenceError(err)) {
       code = exitCodeFor(err.code);
       hint = err.hint;
-    } else if (isParseError(err)) {
-      code = EXIT_CODES.USAGE;
+    } else if (oclifExitCode(err) !== undefined) {
+      code = oclifExitCode(err) as number;
       message = oneLine(message);
       hint = `see \`task ${this.id?.replace(/:/g, ' ') ?? ''} --help\``;
     }

@@ -7,7 +7,6 @@ import { closeSync, createReadStream, existsSync, fstatSync, mkdirSync, openSync
 import { dirname } from 'node:path';
 import { createInterface } from 'node:readline';
 import type { AuditRecord } from '../core/pipeline';
-import type { CascadenceEvent, EventBus } from './bus';
 
 /** Reads and appends audit records. */
 export interface AuditStore {
@@ -124,18 +123,5 @@ export class JsonlAuditStore implements AuditStore {
     this.flushSync();
     if (this.fd !== undefined) closeSync(this.fd);
     this.fd = undefined;
-  }
-}
-
-/** An event bus that appends audit events to a store. */
-export class AuditStoreTransport implements EventBus {
-  constructor(private readonly store: AuditStore) {}
-
-  publish(event: CascadenceEvent): void {
-    if (event.type === 'audit') this.store.append(event.record);
-  }
-
-  close(): Promise<void> {
-    return this.store.close();
   }
 }

@@ -40,16 +40,3 @@ export class LogTransport implements EventBus {
     this.out.write(`${JSON.stringify(event)}\n`);
   }
 }
-
-/** Publishes to several buses. */
-export class FanOut implements EventBus {
-  constructor(private readonly buses: EventBus[]) {}
-
-  publish(event: CascadenceEvent): void {
-    for (const bus of this.buses) bus.publish(event);
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.buses.map((b) => b.close?.()));
-  }
-}
