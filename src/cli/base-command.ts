@@ -8,7 +8,7 @@ import { exitCodeFor, isCascadenceError, EXIT_CODES } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import type { Backend, Capability, CapabilityTypes } from '../backends/backend';
-import type { ValidDag } from '../core/dag';
+import type { ValidDag } from '../core/dag/validate';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']

@@ -6,7 +6,7 @@
  *
  * Import rule: workflow-safe. Pure string building: no Node built-ins, no I/O.
  */
-import type { DagDefinition, NodeState } from './dag-types';
+import type { DagDefinition, NodeState } from './dag/types';
 import type { NormalisedPlan } from './plan';
 import type { StepName, TaskDescription } from './task';
 

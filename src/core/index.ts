@@ -14,7 +14,5 @@ export * from './context';
 export * from './duration';
 export * from './kinds';
 export * from './dependencies';
-export * from './dag-types';
 export * from './dag';
-export * from './dag-run';
 export * from './task-flags';

@@ -395,7 +395,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
 
   /** Starts a DAG run (validated first, against this client's registry) and returns its handle. */
   async startDag(request: DagRunRequest): Promise<WorkflowHandle> {
-    const { validateDag } = await import('../../core/dag');
+    const { validateDag } = await import('../../core/dag/validate');
     validateDag(request.definition, { knownTasks: new Set(this.options.registry.names()) });
     const runId = request.runId ?? randomUUID();
     const ids = toPipelineRequest({ task: request.definition.name, ...request }, runId, this.options.hashSecret);

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { conditionRoots, evaluateCondition, parseCondition, type Condition } from '../../../src/core/condition';
+import { conditionRoots, evaluateCondition, parseCondition, type Condition } from '../../../src/core/dag/condition';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
 
 function run(text: string, scope: Record<string, unknown> = {}): boolean {

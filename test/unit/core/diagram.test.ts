@@ -1,4 +1,4 @@
-import type { DagDefinition, NodeState } from '../../../src/core/dag-types';
+import type { DagDefinition, NodeState } from '../../../src/core/dag/types';
 import { dagToDot, dagToMermaid, pipelineToDot, pipelineToMermaid } from '../../../src/core/diagram';
 import type { TaskDescription } from '../../../src/core/task';
 

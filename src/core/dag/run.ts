@@ -6,10 +6,10 @@
  * skips the rest. Pause holds new starts (running nodes finish). Workflow-safe.
  */
 import { evaluateCondition, parseCondition } from './condition';
-import { CascadenceError } from './errors';
-import type { DagDefinition, DagNode, NodeState, NodeStatus } from './dag-types';
-import type { ValidDag } from './dag';
-import { rootMessage } from './errors';
+import { CascadenceError } from '../errors';
+import type { DagDefinition, DagNode, NodeState, NodeStatus } from './types';
+import type { ValidDag } from './validate';
+import { rootMessage } from '../errors';
 
 /** A started node: its outcome, and a way to cancel it. */
 export interface StartedNode {

@@ -1,13 +1,13 @@
 /**
- * The pipeline algorithm, written once and run by every runtime (DESIGN.md, "One algorithm,
+ * The pipeline run: the algorithm, written once and run by every runtime (DESIGN.md, "One algorithm,
  * several runtimes"). It talks to the outside only through {@link PipelinePorts}: the Temporal
  * workflow supplies ports built from activities, child workflows and `condition`; the `base`
  * backend supplies direct in-process calls. Workflow-safe: no I/O, no Node APIs, no clocks
  * other than `ports.now()`.
  */
-import { CascadenceError, ERROR_TABLE, isErrorCode, rootCode, rootMessage } from './errors';
-import { validateContextPayload } from './context';
-import { normalisePlan, preview } from './plan';
+import { CascadenceError, ERROR_TABLE, isErrorCode, rootCode, rootMessage } from '../errors';
+import { validateContextPayload } from '../context';
+import { normalisePlan, preview } from '../plan';
 import {
   DEFAULT_MAX_DEPTH,
   STAGES,
@@ -17,122 +17,18 @@ import {
   type StepName,
   type SubtaskRef,
   type TaskDescription,
-} from './task';
-
-/** Status of one audit record. */
-export type AuditStatus = 'started' | 'success' | 'error' | 'skipped' | 'paused' | 'resumed' | 'context';
-
-/** One stage transition of one run. Ids are hashes; outputs are JSON previews of at most 256 characters. */
-export interface AuditRecord {
-  task: string;
-  stage: StepName | 'pipeline';
-  status: AuditStatus;
-  reason?: string;
-  output?: string;
-  run_id: string;
-  user_hash: string;
-  group_hash: string;
-  time: string;
-}
-
-/** Status of one step in the status query. */
-export interface StepStatus {
-  status: 'pending' | 'running' | 'success' | 'error' | 'skipped';
-  startedAt?: string;
-  endedAt?: string;
-  durationMs?: number;
-  reason?: string;
-}
-
-/**
- * Overall state of a run. `precheck_failed` is a distinct outcome: the precheck stopped the run before `run`;
- * `skipped`: the task was disabled or paused when the run started, so no stage ran.
- */
-export type RunState = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'precheck_failed' | 'skipped';
-
-/** What the status query returns. */
-export interface PipelineStatus {
-  task: string;
-  runId: string;
-  state: RunState;
-  paused: boolean;
-  currentStage: StepName | null;
-  steps: Partial<Record<StepName, StepStatus>>;
-  subtasks: { total: number; completed: number; failed: number };
-  context: { delivered: number; queued: number };
-  /** Why the run was skipped (state `skipped`). */
-  reason?: string;
-}
-
-/** Everything a step executor needs to call one stage method of a task. */
-export interface StepCall {
-  task: string;
-  step: StepName;
-  runId: string;
-  userHash: string;
-  groupHash: string;
-  input: unknown;
-  research?: unknown;
-  plan?: unknown;
-  results?: unknown[];
-  runResult?: unknown;
-  context: ContextPayload[];
-  upstream?: Record<string, unknown>;
-}
-
-/** Result of the precheck step. */
-export interface PrecheckOutcome {
-  ok: boolean;
-  reason?: string;
-}
-
-/** Where a context payload went: straight to the run, or queued for the next stage boundary. */
-export type ContextDelivery = 'delivered' | 'queued';
-
-/** The outside world of a pipeline run. */
-export interface PipelinePorts {
-  /** Reads the task's stages and options. */
-  describe(task: string): Promise<TaskDescription>;
-  /** Runs one step; resolves with its output (a {@link PrecheckOutcome} for `precheck`), rejects when it finally fails. */
-  runStep(call: StepCall, description: TaskDescription): Promise<unknown>;
-  /** Runs subtasks as full pipelines, in sequence or concurrently; results in plan order. */
-  runSubtasks(
-    tasks: SubtaskRef[],
-    mode: 'sequence' | 'parallel',
-    parent: PipelineRequest,
-    onSettled: (index: number, ok: boolean) => void,
-  ): Promise<unknown[]>;
-  /** Resolves once `predicate()` holds; re-checked whenever the run's state changes. */
-  waitUntil(predicate: () => boolean): Promise<void>;
-  /** Current time in milliseconds since the epoch (workflow time on Temporal). */
-  now(): number;
-  /** Receives every audit record as it is made (stores and event buses hang here). */
-  record?(record: AuditRecord): void;
-  /** Called after pause, resume or context changes, so `waitUntil` can re-check. */
-  changed?(): void;
-  /** True for the runtime's cancellation errors, which pass through untouched (no fallback, no wrapping). */
-  isCancellation?(err: unknown): boolean;
-  /**
-   * Asked once before anything runs: why this run may not start (`task disabled`, `task paused`),
-   * or undefined when it may. A refused run ends at once, `skipped`, without running any stage.
-   */
-  admit?(task: string): Promise<string | undefined>;
-}
-
-/**
- * What a precheck's answer means: `true` passes; `false`, `null`, `undefined` fail with
- * "precheck failed"; a string fails with itself as the reason. Stage runners return an
- * already-normalised {@link PrecheckOutcome}, which passes through.
- */
-export function asPrecheckOutcome(value: unknown): PrecheckOutcome {
-  if (value === true) return { ok: true };
-  if (typeof value === 'object' && value !== null && typeof (value as PrecheckOutcome).ok === 'boolean') {
-    return value as PrecheckOutcome;
-  }
-  if (typeof value === 'string' && value.length > 0) return { ok: false, reason: value };
-  return { ok: false, reason: 'precheck failed' };
-}
-
+} from '../task';
+import type { PipelinePorts } from './ports';
+import { asPrecheckOutcome } from './precheck';
+import type {
+  AuditRecord,
+  AuditStatus,
+  ContextDelivery,
+  PipelineStatus,
+  RunState,
+  StepCall,
+  StepStatus,
+} from './types';
 
 /**
  * One run of one task's pipeline: the algorithm plus the state that the status query,

@@ -3,7 +3,7 @@
  * and what `dagWorkflow` takes as input (so replay never depends on files that changed since).
  * Types only: workflow-safe.
  */
-import type { RetryOptions } from './task';
+import type { RetryOptions } from '../task';
 
 /** What happens to the rest of a DAG when a node fails. */
 export type FailurePolicy = 'fail-fast' | 'continue';

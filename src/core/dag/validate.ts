@@ -5,8 +5,8 @@
  * edges validate quickly. Workflow-safe.
  */
 import { parseCondition } from './condition';
-import { CascadenceError } from './errors';
-import type { DagDefinition, DagNode } from './dag-types';
+import { CascadenceError } from '../errors';
+import type { DagDefinition, DagNode } from './types';
 
 const NODE_ID = /^[A-Za-z0-9_][A-Za-z0-9_-]{0,127}$/;
 

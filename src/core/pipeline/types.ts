@@ -1,0 +1,75 @@
+/**
+ * What a pipeline run records and reports: audit records, step and run status, the call a step
+ * executor gets. Workflow-safe.
+ */
+import type { ContextPayload, StepName } from '../task';
+
+/** Status of one audit record. */
+export type AuditStatus = 'started' | 'success' | 'error' | 'skipped' | 'paused' | 'resumed' | 'context';
+
+/** One stage transition of one run. Ids are hashes; outputs are JSON previews of at most 256 characters. */
+export interface AuditRecord {
+  task: string;
+  stage: StepName | 'pipeline';
+  status: AuditStatus;
+  reason?: string;
+  output?: string;
+  run_id: string;
+  user_hash: string;
+  group_hash: string;
+  time: string;
+}
+
+/** Status of one step in the status query. */
+export interface StepStatus {
+  status: 'pending' | 'running' | 'success' | 'error' | 'skipped';
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  reason?: string;
+}
+
+/**
+ * Overall state of a run. `precheck_failed` is a distinct outcome: the precheck stopped the run before `run`;
+ * `skipped`: the task was disabled or paused when the run started, so no stage ran.
+ */
+export type RunState = 'pending' | 'running' | 'paused' | 'completed' | 'failed' | 'precheck_failed' | 'skipped';
+
+/** What the status query returns. */
+export interface PipelineStatus {
+  task: string;
+  runId: string;
+  state: RunState;
+  paused: boolean;
+  currentStage: StepName | null;
+  steps: Partial<Record<StepName, StepStatus>>;
+  subtasks: { total: number; completed: number; failed: number };
+  context: { delivered: number; queued: number };
+  /** Why the run was skipped (state `skipped`). */
+  reason?: string;
+}
+
+/** Everything a step executor needs to call one stage method of a task. */
+export interface StepCall {
+  task: string;
+  step: StepName;
+  runId: string;
+  userHash: string;
+  groupHash: string;
+  input: unknown;
+  research?: unknown;
+  plan?: unknown;
+  results?: unknown[];
+  runResult?: unknown;
+  context: ContextPayload[];
+  upstream?: Record<string, unknown>;
+}
+
+/** Result of the precheck step. */
+export interface PrecheckOutcome {
+  ok: boolean;
+  reason?: string;
+}
+
+/** Where a context payload went: straight to the run, or queued for the next stage boundary. */
+export type ContextDelivery = 'delivered' | 'queued';
