@@ -70,6 +70,11 @@ export function scheduleId(task: string): string {
   return `cascadence-${task}`;
 }
 
+/** Workflow id of the calendar workflow that keeps a task's schedule on a UME calendar event. */
+export function calendarWorkflowId(task: string): string {
+  return `${scheduleId(task)}-calendar`;
+}
+
 /** True when `name` is usable as a task name (it becomes part of workflow and schedule ids). */
 export function isValidTaskName(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name);

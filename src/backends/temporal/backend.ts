@@ -1,19 +1,17 @@
 /**
- * The `temporal` backend: a Temporal client that starts pipeline workflows and operates them
- * (pause, resume, status, cancel, context, audit, history).
+ * The `temporal` backend: a Temporal client that starts pipeline and DAG workflows, operates and
+ * browses runs (pause, resume, status, cancel, context, audit, history, visibility), and hands
+ * schedules to `./schedules` and task flags to the catalogue (`./catalogue`).
  */
 import { randomUUID } from 'node:crypto';
-import { Client, Connection, WorkflowNotFoundError, type WorkflowHandle } from '@temporalio/client';
+import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
 import { CascadenceError, isCascadenceError } from '../../core/errors';
-import { fromFailure } from '../../core/failure';
 import {
   SEARCH_ATTRIBUTE_RUN_ID,
   SEARCH_ATTRIBUTE_TASK,
   dagWorkflowId,
   parseChildWorkflowId,
   pipelineWorkflowId,
-  runIdFromWorkflowId,
-  scheduleId,
 } from '../../core/ids';
 import { visibilityQuery } from './visibility';
 import {
@@ -54,9 +52,11 @@ import {
   type TaskInfo,
 } from '../backend';
 import { TemporalCatalogue } from './catalogue';
+import { connectClient, fromWorkflowFailure, runIdOf } from './client';
+import { TemporalSchedules } from './schedules';
 
-/** How long the CLI waits for a server before saying it is unreachable. */
-const CONNECT_TIMEOUT_MS = 3000;
+export { connectClient, fromWorkflowFailure, runIdOf } from './client';
+
 /** How long a run id lookup waits for visibility to index a just-started run. */
 const LOOKUP_WAIT_MS = 3000;
 
@@ -75,41 +75,14 @@ export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
   watchCatalogue?: boolean;
 }
 
-/**
- * Opens a client connection, failing fast with a one-line error when nothing answers.
- * @throws CascadenceError CONNECTION naming the address.
- */
-export async function connectClient(address: string, namespace: string): Promise<Client> {
-  try {
-    const connection = await Connection.connect({ address, connectTimeout: CONNECT_TIMEOUT_MS });
-    return new Client({ connection, namespace });
-  } catch (err) {
-    throw new CascadenceError('CONNECTION', `cannot reach Temporal at ${address}: ${rootMessage(err).split('\n')[0]}`, {
-      hint: 'start a local server with `task dev`, or set TEMPORAL_ADDRESS / --address',
-      cause: err,
-    });
-  }
-}
-
-/**
- * Maps a workflow, update or activity failure to the CascadenceError it stands for (code,
- * hint and data carried across the workflow boundary); anything else comes back unchanged.
- */
-export const fromWorkflowFailure = fromFailure;
-
-/** The run id of a top-level run's handle. */
-export function runIdOf(task: string, handle: WorkflowHandle): string {
-  return runIdFromWorkflowId(task, handle.workflowId) ?? handle.workflowId;
-}
-
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** The temporal backend. */
 /** Every capability: runs and their operations, DAGs, schedules, histories and browsing runs, from any machine. */
 export class TemporalBackend implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser {
   readonly name = 'temporal';
 
   private readonly options: TemporalBackendOptions & TaskCatalogue;
+  private readonly scheduleOps: TemporalSchedules;
 
   private constructor(
     readonly client: Client,
@@ -118,6 +91,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     const catalogue = new TemporalCatalogue(client, options.taskQueue);
     if (options.watchCatalogue) catalogue.watch();
     this.options = { ...options, state: catalogue };
+    this.scheduleOps = new TemporalSchedules(client, this.options);
   }
 
   /** Connects to the server. @throws CascadenceError CONNECTION. */
@@ -419,102 +393,20 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     }
   }
 
-  async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
-    assertKnown(this.options, request.task);
-    if (request.calendar) return this.scheduleFromCalendar(request, request.calendar);
-    const schedules = await import('../../schedules/temporal');
-    const valid = schedules.validateScheduleRequest(request, this.options.timezone ?? 'UTC');
-    await schedules.upsertSchedule(
-      this.client,
-      this.options.taskQueue,
-      this.options.hashSecret,
-      valid,
-      this.options.registry.describe(request.task),
-    );
-    return schedules.toScheduleInfo(
-      this.client,
-      request.task,
-      await schedules.describeSchedule(this.client, request.task),
-    );
+  schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
+    return this.scheduleOps.schedule(request);
   }
 
-  /**
-   * A schedule whose cron comes from a UME calendar event: a `calendarScheduleWorkflow`
-   * (`cascadence-calendar-<task>`, replacing any earlier one) fetches it and keeps the schedule
-   * on it. Without `poll` it fetches once and ends; the answer is then the schedule it made.
-   */
-  private async scheduleFromCalendar(
-    request: ScheduleRequest,
-    calendar: { node: string; poll?: number },
-  ): Promise<ScheduleInfo> {
-    if (!request.userId && !request.userHash)
-      throw new CascadenceError('USAGE', 'a user id is required', { hint: 'pass --user-id' });
-    if (!request.groupId && !request.groupHash)
-      throw new CascadenceError('USAGE', 'a group id is required', { hint: 'pass --group-id' });
-    const { validateTimezone } = await import('../../schedules/cron');
-    const timezone = validateTimezone(request.timezone ?? this.options.timezone ?? 'UTC');
-    const { calendarScheduleWorkflow } = await import('../../workflows/calendar');
-    const handle = await this.client.workflow.start(calendarScheduleWorkflow, {
-      taskQueue: this.options.taskQueue,
-      workflowId: `${scheduleId(request.task)}-calendar`,
-      workflowIdConflictPolicy: 'TERMINATE_EXISTING',
-      args: [
-        {
-          task: request.task,
-          node: calendar.node,
-          timezone,
-          userHash: request.userHash ?? hashId(request.userId ?? '', this.options.hashSecret),
-          groupHash: request.groupHash ?? hashId(request.groupId ?? '', this.options.hashSecret),
-          ...(calendar.poll ? { pollSeconds: calendar.poll } : {}),
-        },
-      ],
-    });
-    const { describeSchedule, toScheduleInfo } = await import('../../schedules/temporal');
-    if (!calendar.poll) {
-      try {
-        await handle.result();
-      } catch (err) {
-        throw new CascadenceError('VALIDATION', `calendar event ${calendar.node}: ${rootMessage(err)}`, { cause: err });
-      }
-    } else {
-      // The first fetch happens at once; wait for it so the caller sees the schedule it made.
-      for (let i = 0; i < 50; i++) {
-        try {
-          return await toScheduleInfo(this.client, request.task, await describeSchedule(this.client, request.task));
-        } catch {
-          const { status } = await handle.describe();
-          if (status.name !== 'RUNNING') break;
-          await sleep(200);
-        }
-      }
-    }
-    return toScheduleInfo(this.client, request.task, await describeSchedule(this.client, request.task));
+  unschedule(task: string): Promise<void> {
+    return this.scheduleOps.unschedule(task);
   }
 
-  async unschedule(task: string): Promise<void> {
-    const { describeSchedule } = await import('../../schedules/temporal');
-    // A calendar-driven schedule stops following its event first.
-    await this.client.workflow
-      .getHandle(`${scheduleId(task)}-calendar`)
-      .terminate('unscheduled')
-      .catch(() => undefined);
-    await describeSchedule(this.client, task);
-    await this.client.schedule.getHandle(scheduleId(task)).delete();
+  schedules(): Promise<ScheduleInfo[]> {
+    return this.scheduleOps.schedules();
   }
 
-  async schedules(): Promise<ScheduleInfo[]> {
-    const { listSchedules } = await import('../../schedules/temporal');
-    return listSchedules(this.client);
-  }
-
-  async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
-    const { describeSchedule } = await import('../../schedules/temporal');
-    // Pausing replaces the schedule's note; keep the user's note rather than a status message.
-    const { note } = (await describeSchedule(this.client, task)).state;
-    const handle = this.client.schedule.getHandle(scheduleId(task));
-    if (action === 'pause') await handle.pause(note ?? '');
-    else if (action === 'resume') await handle.unpause(note ?? '');
-    else await handle.trigger();
+  scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
+    return this.scheduleOps.scheduleAction(task, action);
   }
 
   async close(): Promise<void> {
