@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { isCascadenceError } from '../../src/core/errors';
 import type { DagDefinition, DagNode, DagResult } from '../../src/core';
+import { dag } from '../../src/dag/builder';
 import { entries } from '../helpers/tasks';
 
 /** What the suite needs of a runtime: run a DAG to its end. */
@@ -13,6 +14,12 @@ export interface DagRuntime {
   runDag(definition: DagDefinition): Promise<DagResult>;
   close(): Promise<void>;
 }
+
+/** The nodes that started, in order. */
+const starts = (key: string): string[] =>
+  entries(key)
+    .filter((e) => e.event === 'start')
+    .map((e) => e.stage);
 
 /** A node running the `node` test task. */
 function n(id: string, key: string, extra: Partial<DagNode> & { input?: Record<string, unknown> } = {}): DagNode {
@@ -43,15 +50,15 @@ export function dagConformance(name: string, make: () => Promise<DagRuntime>): v
 
     it('runs a diamond in dependency order and passes outputs downstream', async () => {
       const key = randomUUID();
-      const result = await runtime.runDag({
-        name: 'diamond',
-        nodes: [
-          n('a', key),
-          n('b', key, { dependsOn: ['a'] }),
-          n('c', key, { dependsOn: ['a'] }),
-          n('d', key, { dependsOn: ['b', 'c'] }),
-        ],
-      });
+      // Built with the DAG builder: the same canonical definition a DAG file gives.
+      const result = await runtime.runDag(
+        dag('diamond')
+          .task('a', 'node', { input: { key, node: 'a' } })
+          .task('b', 'node', { input: { key, node: 'b', ms: 50 }, dependsOn: ['a'] })
+          .task('c', 'node', { input: { key, node: 'c' }, dependsOn: ['a'] })
+          .task('d', 'node', { input: { key, node: 'd' }, dependsOn: ['b', 'c'] })
+          .build(),
+      );
       expect(result.state).toBe('completed');
       expect(Object.fromEntries(Object.entries(result.nodes).map(([id, s]) => [id, s.state]))).toEqual({
         a: 'success',
@@ -60,11 +67,11 @@ export function dagConformance(name: string, make: () => Promise<DagRuntime>): v
         d: 'success',
       });
       expect(result.outputs.d).toEqual({ node: 'd', rows: 1, upstream: ['b', 'c'] });
-      const order = entries(key)
-        .filter((e) => e.event === 'start')
-        .map((e) => e.stage);
-      expect(order[0]).toBe('a');
-      expect(order[3]).toBe('d');
+      const at = (node: string, event: 'start' | 'end'): number =>
+        entries(key).find((e) => e.stage === node && e.event === event)?.at ?? NaN;
+      expect(at('b', 'start')).toBeGreaterThanOrEqual(at('a', 'end'));
+      expect(at('c', 'start')).toBeGreaterThanOrEqual(at('a', 'end'));
+      expect(at('d', 'start')).toBeGreaterThanOrEqual(Math.max(at('b', 'end'), at('c', 'end')));
     });
 
     it('fail-fast: DAG_FAILED carries every node state (failed, cancelled, skipped)', async () => {
@@ -88,6 +95,7 @@ export function dagConformance(name: string, make: () => Promise<DagRuntime>): v
       expect(result.nodes.long?.state).toBe('cancelled');
       expect(result.nodes.later).toMatchObject({ state: 'skipped', reason: 'an earlier node failed (fail-fast)' });
       expect(result.outputs).toEqual({});
+      expect(starts(key)).not.toContain('later');
     });
 
     it('continue: the failed DAG reports what ran, what failed and what was skipped, with outputs', async () => {
@@ -127,6 +135,7 @@ export function dagConformance(name: string, make: () => Promise<DagRuntime>): v
       expect(result.nodes.big).toMatchObject({ state: 'skipped', reason: 'condition is false: check.rows > 10' });
       expect(result.nodes['after-big']).toMatchObject({ state: 'skipped', reason: 'every dependency was skipped' });
       expect(result.nodes.small?.state).toBe('success');
+      expect(starts(key).sort()).toEqual(['check', 'small']);
     });
   });
 }

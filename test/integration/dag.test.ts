@@ -1,14 +1,14 @@
 /**
- * DAGs on the real dev server: dependency order, overlapping branches, failure policies,
- * conditions, pause/resume/cancel, invalid definitions that never start, and --with-deps.
+ * DAGs on the real dev server, beyond the DAG conformance suite (test/conformance/dag-suite.ts,
+ * which runs dependency order, failure policies and conditions on every runtime): overlapping
+ * branches, pause/resume/cancel, invalid definitions that never start, lightweight nodes and
+ * --with-deps.
  */
 import { randomUUID } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fromWorkflowFailure as fromFailure, type TemporalBackend } from '../../src/backends/temporal';
-import { isCascadenceError } from '../../src/core/errors';
+import type { TemporalBackend } from '../../src/backends/temporal';
 import type { DagDefinition, DagNode, DagResult } from '../../src/core';
-import { dag } from '../../src/dag/builder';
 import { dagStatusQuery, pauseSignal, resumeSignal } from '../../src/workflows/messages';
 import { eventually } from '../conformance/pipeline-suite';
 import { createTestRegistry, entries, gates } from '../helpers/tasks';
@@ -43,35 +43,6 @@ const starts = (key: string): string[] =>
 const at = (key: string, node: string, event: 'start' | 'end'): number =>
   entries(key).find((e) => e.stage === node && e.event === event)?.at ?? NaN;
 
-async function failed(p: Promise<unknown>): Promise<{ code: string; result: DagResult }> {
-  try {
-    await p;
-  } catch (err) {
-    if (isCascadenceError(err)) {
-      return { code: err.code, result: err.data as DagResult };
-    }
-    throw err;
-  }
-  throw new Error('expected the DAG to fail');
-}
-
-it('a diamond respects every dependency and passes outputs downstream', async () => {
-  const key = randomUUID();
-  const def = dag('diamond')
-    .task('a', 'node', { input: { key, node: 'a' } })
-    .task('b', 'node', { input: { key, node: 'b', ms: 200 }, dependsOn: ['a'] })
-    .task('c', 'node', { input: { key, node: 'c' }, dependsOn: ['a'] })
-    .task('d', 'node', { input: { key, node: 'd' }, dependsOn: ['b', 'c'] })
-    .build();
-  const result = await backend.runDag({ definition: def, ...IDS });
-  expect(result.state).toBe('completed');
-  expect(Object.values(result.nodes).map((s) => s.state)).toEqual(['success', 'success', 'success', 'success']);
-  expect(at(key, 'b', 'start')).toBeGreaterThanOrEqual(at(key, 'a', 'end'));
-  expect(at(key, 'c', 'start')).toBeGreaterThanOrEqual(at(key, 'a', 'end'));
-  expect(at(key, 'd', 'start')).toBeGreaterThanOrEqual(Math.max(at(key, 'b', 'end'), at(key, 'c', 'end')));
-  expect(result.outputs.d).toEqual({ node: 'd', rows: 1, upstream: ['b', 'c'] });
-});
-
 it('independent branches overlap in time (a node starts when its own dependencies finish, not level by level)', async () => {
   const key = randomUUID();
   const def: DagDefinition = {
@@ -92,68 +63,6 @@ it('independent branches overlap in time (a node starts when its own dependencie
   const result = (await handle.result()) as DagResult;
   expect(result.state).toBe('completed');
   expect(at(key, 'after-fast', 'end')).toBeLessThan(at(key, 'slow', 'end'));
-});
-
-it('fail-fast cancels running nodes and skips the rest', async () => {
-  const key = randomUUID();
-  const def: DagDefinition = {
-    name: 'fail-fast',
-    failurePolicy: 'fail-fast',
-    nodes: [
-      n('boom', key, { input: { fail: true, ms: 100 } }),
-      n('long', key, { input: { ms: 30_000 } }),
-      n('later', key, { dependsOn: ['boom'] }),
-    ],
-  };
-  const handle = await backend.startDag({ definition: def, ...IDS });
-  const { code } = await failed(handle.result().catch((err: unknown) => Promise.reject(fromFailure(err))));
-  expect(code).toBe('DAG_FAILED');
-  const status = await handle.query(dagStatusQuery);
-  expect(status.nodes.boom?.state).toBe('failed');
-  expect(status.nodes.long?.state).toBe('cancelled');
-  expect(status.nodes.later).toMatchObject({ state: 'skipped', reason: 'an earlier node failed (fail-fast)' });
-  expect(starts(key)).not.toContain('later');
-});
-
-it('continue skips only what depends on the failed node', async () => {
-  const key = randomUUID();
-  const def: DagDefinition = {
-    name: 'continue',
-    failurePolicy: 'continue',
-    nodes: [
-      n('boom', key, { input: { fail: true } }),
-      n('after-boom', key, { dependsOn: ['boom'] }),
-      n('other', key),
-      n('after-other', key, { dependsOn: ['other'] }),
-    ],
-  };
-  const handle = await backend.startDag({ definition: def, ...IDS });
-  await expect(handle.result()).rejects.toThrow();
-  const status = await handle.query(dagStatusQuery);
-  expect(status.nodes.boom?.state).toBe('failed');
-  expect(status.nodes['after-boom']).toMatchObject({ state: 'skipped', reason: 'depends on boom, which failed' });
-  expect(status.nodes.other?.state).toBe('success');
-  expect(status.nodes['after-other']?.state).toBe('success');
-});
-
-it('a false condition skips its branch, and what only it leads to', async () => {
-  const key = randomUUID();
-  const def: DagDefinition = {
-    name: 'branching',
-    nodes: [
-      n('check', key, { input: { n: 3 } }),
-      n('big', key, { dependsOn: ['check'], condition: 'check.rows > 10' }),
-      n('small', key, { dependsOn: ['check'], condition: 'check.rows <= 10' }),
-      n('after-big', key, { dependsOn: ['big'] }),
-      n('report', key, { dependsOn: ['big', 'small'] }),
-    ],
-  };
-  const result = await backend.runDag({ definition: def, ...IDS });
-  expect(result.nodes.big).toMatchObject({ state: 'skipped', reason: 'condition is false: check.rows > 10' });
-  expect(result.nodes['after-big']).toMatchObject({ state: 'skipped', reason: 'every dependency was skipped' });
-  expect(result.nodes.small?.state).toBe('success');
-  expect(result.nodes.report?.state).toBe('success');
-  expect(starts(key).sort()).toEqual(['check', 'report', 'small']);
 });
 
 it('pause holds new nodes (running ones finish), resume continues, and status reports each node', async () => {
