@@ -83,21 +83,21 @@ class Parser {
   }
 
   private or(): Condition {
-    const args = [this.and()];
-    while (this.isOp('||')) {
-      this.next();
-      args.push(this.and());
-    }
-    return args.length === 1 ? (args[0] as Condition) : { type: 'or', args };
+    return this.chain('||', 'or', () => this.and());
   }
 
   private and(): Condition {
-    const args = [this.not()];
-    while (this.isOp('&&')) {
+    return this.chain('&&', 'and', () => this.not());
+  }
+
+  /** `operand { op operand }`: one `or` / `and` node, or the lone operand. */
+  private chain(op: '||' | '&&', type: 'or' | 'and', operand: () => Condition): Condition {
+    const args = [operand()];
+    while (this.isOp(op)) {
       this.next();
-      args.push(this.not());
+      args.push(operand());
     }
-    return args.length === 1 ? (args[0] as Condition) : { type: 'and', args };
+    return args.length === 1 ? (args[0] as Condition) : { type, args };
   }
 
   private not(): Condition {
