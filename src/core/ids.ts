@@ -70,6 +70,12 @@ export function scheduleId(task: string): string {
   return `cascadence-${task}`;
 }
 
+/** Inverse of {@link scheduleId}: the task of a Cascadence schedule id, or undefined for any other schedule. */
+export function taskOfScheduleId(id: string): string | undefined {
+  const prefix = scheduleId('');
+  return id.startsWith(prefix) && id.length > prefix.length ? id.slice(prefix.length) : undefined;
+}
+
 /** Workflow id of the calendar workflow that keeps a task's schedule on a UME calendar event. */
 export function calendarWorkflowId(task: string): string {
   return `${scheduleId(task)}-calendar`;

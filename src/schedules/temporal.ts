@@ -12,7 +12,7 @@ import {
   type Workflow,
 } from '@temporalio/client';
 import { CascadenceError } from '../core/errors';
-import { pipelineWorkflowId, scheduleId } from '../core/ids';
+import { pipelineWorkflowId, runIdFromWorkflowId, scheduleId, taskOfScheduleId } from '../core/ids';
 import type { PipelineRequest, TaskDescription } from '../core';
 import { hashId } from '../events/hash';
 import { nextRuns } from './cron';
@@ -118,7 +118,7 @@ export async function toScheduleInfo(client: Client, name: string, desc: Schedul
     } catch {
       // The run may have aged out of retention; the schedule still reports it.
     }
-    lastRun = { runId: wf.workflowId.slice(name.length + 1), startedAt: last.takenAt.toISOString(), status };
+    lastRun = { runId: runIdFromWorkflowId(name, wf.workflowId) ?? wf.workflowId, startedAt: last.takenAt.toISOString(), status };
   }
   const cron = memo.cron ?? '';
   const args = (desc.action.args?.[0] ?? {}) as Partial<PipelineRequest>;
@@ -157,10 +157,11 @@ export async function describeSchedule(client: Client, task: string): Promise<Sc
 
 /** Every Cascadence schedule (ids `cascadence-<task>`), sorted by task name. */
 export async function listSchedules(client: Client): Promise<ScheduleInfo[]> {
-  const prefix = scheduleId('');
   const names: string[] = [];
-  for await (const s of client.schedule.list())
-    if (s.scheduleId.startsWith(prefix)) names.push(s.scheduleId.slice(prefix.length));
+  for await (const s of client.schedule.list()) {
+    const task = taskOfScheduleId(s.scheduleId);
+    if (task) names.push(task);
+  }
   names.sort();
   return Promise.all(names.map(async (name) => toScheduleInfo(client, name, await describeSchedule(client, name))));
 }

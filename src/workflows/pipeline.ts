@@ -26,6 +26,7 @@ import {
   pipelineWorkflowId,
   durationMs,
   refusalReason,
+  runIdFromWorkflowId,
   validateContextPayload,
   type PipelinePorts,
   type PipelineRequest,
@@ -80,8 +81,7 @@ export function stageActivityOptions(desc: TaskDescription, step: StepName): Act
 function scheduledRun(request: PipelineRequest): PipelineRequest {
   if (request.runId) return request;
   const workflowId = workflowInfo().workflowId;
-  const prefix = `${request.task}-`;
-  const runId = workflowId.startsWith(prefix) ? workflowId.slice(prefix.length) : workflowId;
+  const runId = runIdFromWorkflowId(request.task, workflowId) ?? workflowId;
   upsertSearchAttributes([{ key: RUN_ID_KEY, value: runId }]);
   return { ...request, runId, workflowId };
 }
