@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
@@ -148,5 +149,35 @@ describe('Dockerfile', () => {
     expect(dockerfile).toMatch(/^RUN npm run build$/m);
     const entrypoint = /^ENTRYPOINT (.+)$/m.exec(dockerfile)?.[1];
     expect(JSON.parse(entrypoint ?? '[]')).toEqual(['node', 'bin/run.js']);
+  });
+});
+
+describe('docker compose config', () => {
+  /** The Compose CLI here: the plugin (`docker compose`) or the standalone `docker-compose` (scripts/test.sh installs one). */
+  const compose = ((): string[] => {
+    const plugin = spawnSync('docker', ['compose', 'version'], { encoding: 'utf8' });
+    return plugin.status === 0 ? ['docker', 'compose'] : ['docker-compose'];
+  })();
+  const config = (env: NodeJS.ProcessEnv) =>
+    spawnSync(
+      compose[0] as string,
+      [...compose.slice(1), '-f', path.join(root, 'docker-compose.yml'), 'config', '-q'],
+      {
+        encoding: 'utf8',
+        env: { ...process.env, ...env },
+      },
+    );
+
+  it('accepts docker-compose.yml', () => {
+    const res = config({ CASCADENCE_HASH_SECRET: 'change-me' });
+    expect(res.error).toBeUndefined();
+    expect(res.stderr).toBe('');
+    expect(res.status).toBe(0);
+  });
+
+  it('refuses to start without a hash secret, naming it', () => {
+    const res = config({ CASCADENCE_HASH_SECRET: '' });
+    expect(res.status).not.toBe(0);
+    expect(res.stderr).toContain('CASCADENCE_HASH_SECRET');
   });
 });
