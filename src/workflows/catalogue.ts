@@ -10,7 +10,7 @@
 import {
   allHandlersFinished,
   condition,
-  continueAsNew,
+  makeContinueAsNewFunc,
   setHandler,
   upsertMemo,
   workflowInfo,
@@ -52,9 +52,10 @@ export async function catalogueWorkflow(state: Partial<CatalogueSnapshot> = {}):
       },
     },
   );
-  if (state.version !== undefined) upsertMemo({ flags, version });
 
   await condition(() => workflowInfo().continueAsNewSuggested || workflowInfo().historyLength > MAX_HISTORY_EVENTS);
   await condition(allHandlersFinished);
-  await continueAsNew<typeof catalogueWorkflow>(snapshot());
+  // The next run starts with the flags in its memo too, so a read between the runs sees them.
+  const carried = snapshot();
+  await makeContinueAsNewFunc<typeof catalogueWorkflow>({ memo: { ...carried } })(carried);
 }

@@ -139,3 +139,23 @@ it('a long-lived client watching the catalogue sees another client’s change wi
     await watcher.close();
   }
 });
+
+it('the catalogue continues as new before its history grows large, keeping every flag', async () => {
+  const catalogue = backend.catalogue;
+  const handle = conns.client.workflow.getHandle(catalogue.workflowId);
+  await catalogue.setFlags({ task: 'example', paused: true });
+  const firstRun = (await handle.describe()).runId;
+  // Each change appends a handful of events; toggle one flag until the run has been replaced.
+  let changes = 0;
+  while ((await handle.describe()).runId === firstRun) {
+    await catalogue.setFlags({ task: TASK, disabled: changes % 2 === 0 });
+    changes++;
+    if (changes > 2_000) throw new Error('the catalogue never continued as new');
+  }
+  const next = await handle.describe();
+  expect(next.status.name).toBe('RUNNING');
+  expect(await catalogue.flagsOf('example')).toEqual({ disabled: false, paused: true });
+  expect((await catalogue.setFlags({ task: 'example', paused: false })).changed).toBe(true);
+  expect((await backend.list()).find((t) => t.name === 'example')?.paused).toBe(false);
+  await catalogue.setFlags({ task: TASK, disabled: false });
+});
