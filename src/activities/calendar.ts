@@ -34,7 +34,8 @@ export interface CalendarActivities {
 }
 
 /** A non-retryable failure of a calendar activity. */
-const failure = (code: ErrorCode, message: string): Error => toApplicationFailure(new CascadenceError(code, message), true);
+const failure = (code: ErrorCode, message: string): Error =>
+  toApplicationFailure(new CascadenceError(code, message), true);
 
 /** Creates the calendar activities. */
 export function createCalendarActivities(deps: CalendarDeps): CalendarActivities {

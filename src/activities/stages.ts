@@ -4,10 +4,11 @@
  * stage runs, honour cancellation, and turn domain errors into typed ApplicationFailures.
  */
 import { Context } from '@temporalio/activity';
-import { CancelledFailure } from '@temporalio/common';
+import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
 import { toApplicationFailure } from '../core/failure';
 import {
   isCascadenceError,
+  partialOf,
   PipelineRun,
   type PipelineRequest,
   type StepCall,
@@ -28,7 +29,13 @@ export type StageActivities = Record<StepName, (call: StepCall) => Promise<unkno
 };
 
 function toFailure(err: unknown): unknown {
-  return isCascadenceError(err) ? toApplicationFailure(err) : err;
+  if (isCascadenceError(err)) return toApplicationFailure(err);
+  // A stage's partial output crosses into the workflow in the failure's details; retried like any error.
+  const partial = partialOf(err);
+  if (partial !== undefined && err instanceof Error) {
+    return ApplicationFailure.create({ type: err.name, message: err.message, details: [{ partial }], cause: err });
+  }
+  return err;
 }
 
 /** Creates the stage activities over a registry (dependencies are injected, never global). */

@@ -166,3 +166,36 @@ export function rootMessage(err: unknown): string {
   }
   return message;
 }
+
+/**
+ * An error a stage throws to say what it had done before it failed: `partial` (any
+ * JSON-serialisable value, e.g. the rows read so far) is kept as the output of the stage's
+ * `error` audit record and in the run's failure (`task status`, the error's `data`), on every
+ * backend. `throw new StageError('upstream timed out', { partial: rowsSoFar })`.
+ */
+export class StageError extends Error {
+  readonly partial: unknown;
+
+  constructor(message: string, options: { partial?: unknown; cause?: unknown } = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = 'StageError';
+    this.partial = options.partial;
+  }
+}
+
+/**
+ * The partial output an error carries: a `partial` property (a StageError in process), or the
+ * `partial` of an ApplicationFailure's details (a StageError that crossed an activity), anywhere
+ * in its cause chain.
+ */
+export function partialOf(err: unknown): unknown {
+  let cur: unknown = err;
+  for (let i = 0; i < 20 && typeof cur === 'object' && cur !== null; i++) {
+    const c = cur as { partial?: unknown; details?: unknown; cause?: unknown };
+    if (c.partial !== undefined) return c.partial;
+    const first = Array.isArray(c.details) ? (c.details[0] as { partial?: unknown } | undefined) : undefined;
+    if (typeof first === 'object' && first !== null && first.partial !== undefined) return first.partial;
+    cur = c.cause;
+  }
+  return undefined;
+}

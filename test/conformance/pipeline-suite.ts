@@ -5,6 +5,7 @@
 import { randomUUID } from 'node:crypto';
 import { failure } from '../helpers/failure';
 import { hashId } from '../../src/events/hash';
+import type { AuditRecord } from '../../src/core';
 import { FIVE_STAGE_AUDIT, entries, gates, overlap } from '../helpers/tasks';
 import { HASH_SECRET, type RunHandle, type Runtime } from './runtimes';
 
@@ -56,11 +57,16 @@ export function pipelineConformance(makeRuntime: () => Promise<Runtime>): void {
       expect(Object.values(status.steps).every((s) => s.status === 'success')).toBe(true);
     });
 
-    it('skips research and plan a task lacks (audited), and returns run’s result without verify', async () => {
+    it('skips the stages a task lacks (audited), and returns run’s result without verify', async () => {
       const run = await rt.start('child', { key: key(), n: 4 });
       expect(await run.result()).toBe(40);
       const audit = await run.audit();
-      expect(audit.filter((r) => r.status === 'skipped').map((r) => r.stage)).toEqual(['research', 'plan']);
+      expect(audit.filter((r) => r.status === 'skipped').map((r) => r.stage)).toEqual([
+        'intake',
+        'research',
+        'plan',
+        'verify',
+      ]);
     });
 
     it('hashes user and group ids: audit records and status carry only hashes', async () => {
@@ -79,7 +85,7 @@ export function pipelineConformance(makeRuntime: () => Promise<Runtime>): void {
 
   describe('precheck', () => {
     it.each([
-      ['precheck-false', 'precheck failed'],
+      ['precheck-false', 'precheck returned false'],
       ['precheck-reason', 'not today'],
       ['precheck-throws', 'cannot check'],
     ])('%s stops the run before run, recorded as skipped: %s', async (task, reason) => {
@@ -87,7 +93,9 @@ export function pipelineConformance(makeRuntime: () => Promise<Runtime>): void {
       const run = await rt.start(task, { key: k });
       const err = await failure(run.result());
       expect(err.code).toBe('PRECHECK_FAILED');
-      expect(err.message).toContain(reason);
+      expect(err.message).toBe(
+        task === 'precheck-false' ? `${task}: precheck failed` : `${task}: precheck failed: ${reason}`,
+      );
       expect(entries(k).some((e) => e.stage === 'run')).toBe(false);
       const audit = await run.audit();
       expect(audit.find((r) => r.stage === 'precheck' && r.status === 'skipped')?.reason).toBe(reason);
@@ -97,6 +105,78 @@ export function pipelineConformance(makeRuntime: () => Promise<Runtime>): void {
     it('precheck true lets run go', async () => {
       const run = await rt.start('precheck-true', { key: key() });
       expect(await run.result()).toBe('ran');
+    });
+  });
+
+  describe('audit trail', () => {
+    /** A run's records as [stage, status, reason or output]. */
+    const trail = (audit: AuditRecord[]): Array<[string, string, string]> =>
+      audit.map((r) => [r.stage, r.status, r.reason ?? r.output ?? '']);
+
+    it('records every stage of a run-only task, in pipeline order; the status has the same five', async () => {
+      const run = await rt.start('child', { key: key(), n: 2 });
+      await run.result();
+      expect(trail(await run.audit())).toEqual([
+        ['intake', 'skipped', 'no intake method'],
+        ['research', 'skipped', 'no research method'],
+        ['plan', 'skipped', 'no plan method'],
+        ['run', 'started', ''],
+        ['run', 'success', '20'],
+        ['verify', 'skipped', 'no verify method'],
+      ]);
+      const { steps } = await run.status();
+      expect(Object.entries(steps).map(([stage, s]) => [stage, s.status])).toEqual([
+        ['intake', 'skipped'],
+        ['research', 'skipped'],
+        ['plan', 'skipped'],
+        ['run', 'success'],
+        ['verify', 'skipped'],
+      ]);
+    });
+
+    it('gives a parent with a list plan and no run method a run record whose output is the subtasks’ results', async () => {
+      const run = await rt.start('parallel-object', { key: key() });
+      expect(await run.result()).toEqual([50, 0]);
+      const records = trail(await run.audit()).filter(([stage]) => stage === 'run');
+      expect(records).toEqual([
+        ['run', 'started', ''],
+        ['run', 'success', '[50,0]'],
+      ]);
+      expect((await run.status()).steps.run?.status).toBe('success');
+    });
+
+    it('records a failing precheck as started then skipped (never a success), and the stages after it as skipped', async () => {
+      const run = await rt.start('precheck-reason', { key: key() });
+      await failure(run.result());
+      expect(trail(await run.audit())).toEqual([
+        ['intake', 'skipped', 'no intake method'],
+        ['research', 'skipped', 'no research method'],
+        ['plan', 'skipped', 'no plan method'],
+        ['precheck', 'started', ''],
+        ['precheck', 'skipped', 'not today'],
+        ['run', 'skipped', 'precheck failed: not today'],
+        ['verify', 'skipped', 'precheck failed: not today'],
+      ]);
+    });
+
+    it('keeps what a failed stage had done: its error record and the run’s failure carry the partial output', async () => {
+      const run = await rt.start('partial-fail', { key: key() });
+      let failed: unknown;
+      try {
+        await run.result();
+      } catch (err) {
+        failed = err;
+      }
+      expect(failed).toMatchObject({ code: 'STAGE_FAILED', data: { stage: 'run', partial: { rows: 2 } } });
+      const audit = await run.audit();
+      expect(audit.find((r) => r.stage === 'run' && r.status === 'error')).toMatchObject({
+        reason: 'upstream timed out',
+        output: '{"rows":2}',
+      });
+      expect(trail(audit).at(-1)).toEqual(['verify', 'skipped', 'not run: run failed']);
+      const status = await run.status();
+      expect(status.steps.run).toMatchObject({ status: 'error', partial: { rows: 2 } });
+      expect(status.state).toBe('failed');
     });
   });
 

@@ -3,7 +3,7 @@
  * Stage methods run in the test process (the worker is in process), so tests coordinate with
  * them through in-memory gates and a journal.
  */
-import { ParallelPlan, type StageContext, type Task } from '../../src/core';
+import { ParallelPlan, StageError, type StageContext, type Task } from '../../src/core';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import type { TaskRegistry } from '../../src/plugins/registry';
 
@@ -297,6 +297,15 @@ const prep = (name: string, dependsOn: string[] = []): Task<TestInput> => ({
   },
 });
 
+/** Fails its run stage after reading two rows, saying so (a StageError's partial output). */
+const partialFail: Task<TestInput> = {
+  options: { retry: { maximumAttempts: 1 } },
+  run() {
+    throw new StageError('upstream timed out', { partial: { rows: 2 } });
+  },
+  verify: () => 'never',
+};
+
 /** Built-ins plus every test task. */
 export function createTestRegistry(): TaskRegistry {
   return createDefaultRegistry()
@@ -323,6 +332,7 @@ export function createTestRegistry(): TaskRegistry {
     .register('always-fails', alwaysFails)
     .register('with-fallback', withFallback)
     .register('child', child)
+    .register('partial-fail', partialFail)
     .register('sleeper', sleeper)
     .register('sequential', sequential)
     .register('parallel', parallel)

@@ -393,12 +393,14 @@ describe('audit', () => {
 
     const res = await task(['audit', 'quick', '--run-id', runId, '--json']);
     const records = JSON.parse(ok(res)[0] ?? '') as Array<Record<string, unknown>>;
-    // quick has only a run stage: research and plan are skipped (no method, no provider).
+    // quick has only a run stage: every other stage is skipped (no method, no provider).
     expect(records.map((r) => `${String(r.stage)}:${String(r.status)}`)).toEqual([
+      'intake:skipped',
       'research:skipped',
       'plan:skipped',
       'run:started',
       'run:success',
+      'verify:skipped',
     ]);
     for (const r of records) {
       expect(r).toMatchObject({
@@ -409,8 +411,8 @@ describe('audit', () => {
         time: expect.stringMatching(/^\d{4}-\d\d-\d\dT/),
       });
     }
-    expect(records[0]?.reason).toBe('no research method or research provider');
-    expect(records[3]?.output).toBe('{"ok":true,"input":{"n":1}}');
+    expect(records[1]?.reason).toBe('no research method');
+    expect(records[4]?.output).toBe('{"ok":true,"input":{"n":1}}');
     expect(res.stdout).not.toContain(user);
     expect(res.stdout).not.toContain(group);
 
@@ -421,12 +423,10 @@ describe('audit', () => {
       (out) => out.some((l) => l.includes(runId)),
     );
     const mine = plain.filter((l) => l.split('\t')[1] === runId);
-    expect(mine).toHaveLength(4);
-    expect(mine[0]).toMatch(
-      new RegExp(`^\\d{4}-[^\\t]+\\t${runId}\\tresearch\\tskipped\\tno research method or research provider$`),
-    );
-    expect(mine[2]).toMatch(new RegExp(`^\\d{4}-[^\\t]+\\t${runId}\\trun\\tstarted$`));
-    expect(mine[3]).toMatch(
+    expect(mine).toHaveLength(6);
+    expect(mine[1]).toMatch(new RegExp(`^\\d{4}-[^\\t]+\\t${runId}\\tresearch\\tskipped\\tno research method$`));
+    expect(mine[3]).toMatch(new RegExp(`^\\d{4}-[^\\t]+\\t${runId}\\trun\\tstarted$`));
+    expect(mine[4]).toMatch(
       new RegExp(`^\\d{4}-[^\\t]+\\t${runId}\\trun\\tsuccess\\t\\{"ok":true,"input":\\{"n":1\\}\\}$`),
     );
     expect(plain.join('\n')).not.toContain(user);

@@ -31,7 +31,8 @@ export function formatStatus(s: PipelineStatus): string[] {
   ];
   for (const [step, st] of Object.entries(s.steps)) {
     const time = st.durationMs === undefined ? '' : ` ${st.durationMs}ms`;
-    lines.push(`  ${step}\t${st.status}${time}${st.reason ? `\t${st.reason}` : ''}`);
+    const partial = st.partial === undefined ? '' : `\tpartial ${JSON.stringify(st.partial)}`;
+    lines.push(`  ${step}\t${st.status}${time}${st.reason ? `\t${st.reason}` : ''}${partial}`);
   }
   if (s.subtasks.total > 0) {
     lines.push(

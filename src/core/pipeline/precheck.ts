@@ -5,7 +5,7 @@ import type { PrecheckOutcome } from './types';
 
 /**
  * What a precheck's answer means: `true` passes; `false`, `null`, `undefined` fail with
- * "precheck failed"; a string fails with itself as the reason. Stage runners return an
+ * no reason; a string fails with itself as the reason. Stage runners return an
  * already-normalised {@link PrecheckOutcome}, which passes through.
  */
 export function asPrecheckOutcome(value: unknown): PrecheckOutcome {
@@ -14,5 +14,5 @@ export function asPrecheckOutcome(value: unknown): PrecheckOutcome {
     return value as PrecheckOutcome;
   }
   if (typeof value === 'string' && value.length > 0) return { ok: false, reason: value };
-  return { ok: false, reason: 'precheck failed' };
+  return { ok: false };
 }

@@ -5,12 +5,13 @@
  * backend supplies direct in-process calls. Workflow-safe: no I/O, no Node APIs, no clocks
  * other than `ports.now()`.
  */
-import { CascadenceError, ERROR_TABLE, isErrorCode, rootCode, rootMessage } from '../errors';
+import { CascadenceError, ERROR_TABLE, isErrorCode, partialOf, rootCode, rootMessage } from '../errors';
 import { validateContextPayload } from '../context';
 import { normalisePlan, preview } from '../plan';
 import {
   DEFAULT_MAX_DEPTH,
   STAGES,
+  STEPS,
   type ContextPayload,
   type PipelineRequest,
   type StageName,
@@ -30,6 +31,9 @@ import type {
   StepStatus,
 } from './types';
 
+/** The reason a precheck that answered `false` (or nothing) is skipped with. */
+const PRECHECK_FALSE = 'precheck returned false';
+
 /**
  * One run of one task's pipeline: the algorithm plus the state that the status query,
  * pause/resume and context attachment read and change.
@@ -40,6 +44,8 @@ export class PipelineRun {
   private readonly delivered: ContextPayload[];
   private readonly queued: ContextPayload[] = [];
   private paused = false;
+  /** Why the stages after a precheck failure did not run. */
+  private stopReason: string | undefined;
   /** True while a step is executing (context attached then is queued). */
   private busy = false;
   private description: TaskDescription | undefined;
@@ -124,7 +130,9 @@ export class PipelineRun {
     const described = await this.ports.describe(req.task);
     const desc = req.options ? { ...described, options: { ...described.options, ...req.options } } : described;
     this.description = desc;
-    for (const step of Object.keys(desc.steps) as StepName[]) this.status.steps[step] = { status: 'pending' };
+    // Every stage has a line in the status, in pipeline order (precheck only when the task has one).
+    for (const step of STEPS)
+      if (step !== 'precheck' || desc.steps.precheck) this.status.steps[step] = { status: 'pending' };
     const call: StepCall = {
       task: req.task,
       step: 'intake',
@@ -147,6 +155,15 @@ export class PipelineRun {
       return result;
     } catch (err) {
       if ((this.status.state as RunState) !== 'precheck_failed') this.status.state = 'failed';
+      // Every stage has records in every run: what the failure left undone is skipped, saying why.
+      const why =
+        this.stopReason ??
+        (this.ports.isCancellation?.(err)
+          ? 'run cancelled'
+          : `not run: ${this.status.currentStage ?? 'a stage'} failed`);
+      for (const [step, st] of Object.entries(this.status.steps) as Array<[StepName, StepStatus]>) {
+        if (st.status === 'pending') this.skip(step, why);
+      }
       throw err;
     } finally {
       this.ports.changed?.();
@@ -166,16 +183,19 @@ export class PipelineRun {
     switch (stage) {
       case 'intake':
         if (desc.steps.intake) await this.step('intake', call, desc);
+        else this.skip('intake', 'no intake method');
         return undefined;
       case 'research':
       case 'plan':
         if (desc.steps[stage]) call[stage] = await this.step(stage, call, desc);
-        else this.skip(stage, `no ${stage} method or ${stage} provider`);
+        else this.skip(stage, `no ${stage} method`);
         return undefined;
       case 'run':
         return this.execution(call, desc);
       case 'verify':
-        return desc.steps.verify ? this.step('verify', call, desc) : call.runResult;
+        if (desc.steps.verify) return this.step('verify', call, desc);
+        this.skip('verify', 'no verify method');
+        return call.runResult;
     }
   }
 
@@ -184,21 +204,34 @@ export class PipelineRun {
     if (desc.steps.precheck) {
       const outcome = asPrecheckOutcome(await this.step('precheck', call, desc));
       if (!outcome.ok) {
-        const reason = outcome.reason ?? 'precheck failed';
-        this.skip('precheck', reason);
-        if (desc.steps.run) this.skip('run', `precheck failed: ${reason}`);
+        // One record for the outcome: `started`, then `skipped` with the reason (never a success).
+        this.skip('precheck', outcome.reason ?? PRECHECK_FALSE);
+        this.stopReason = outcome.reason === undefined ? 'precheck failed' : `precheck failed: ${outcome.reason}`;
         this.status.state = 'precheck_failed';
-        throw new CascadenceError('PRECHECK_FAILED', `${call.task}: precheck failed: ${reason}`);
+        throw new CascadenceError('PRECHECK_FAILED', `${call.task}: ${this.stopReason}`);
       }
+      this.emit('precheck', 'success');
     }
     const plan = normalisePlan(call.plan);
     if (plan.kind !== 'value') {
       const started = this.ports.now();
+      // Without a `run` method the subtasks are the run stage: it has its records, and their results as output.
+      const subtasksAreRun = !desc.steps.run;
+      if (subtasksAreRun) {
+        this.status.currentStage = 'run';
+        this.emit('run', 'started');
+      }
       call.results = await this.subtasks(plan.tasks, plan.kind, desc, started);
-      if (!desc.steps.run) this.finish('run', started, 'success');
+      if (subtasksAreRun) {
+        this.finish('run', started, 'success');
+        this.emit('run', 'success', { output: preview(call.results) });
+      }
     }
     if (desc.steps.run) call.runResult = await this.step('run', call, desc);
-    else call.runResult = call.results;
+    else {
+      if (plan.kind === 'value') this.skip('run', 'no run method');
+      call.runResult = call.results;
+    }
     return undefined;
   }
 
@@ -249,7 +282,8 @@ export class PipelineRun {
     try {
       const output = await this.ports.runStep({ ...call, step, context: [...this.delivered] }, desc);
       this.finish(step, started, 'success');
-      this.emit(step, 'success', { output: step === 'precheck' ? undefined : preview(output) });
+      // A precheck's record is its outcome, made by the caller once the answer is read.
+      if (step !== 'precheck') this.emit(step, 'success', { output: preview(output) });
       return output;
     } catch (err) {
       const reason = rootMessage(err);
@@ -264,12 +298,18 @@ export class PipelineRun {
         this.emit(step, 'error', { reason, output: preview(fallback[step]) });
         return fallback[step];
       }
+      // What the stage had done before it failed (StageError's `partial`), kept in the record and the failure.
+      const partial = partialOf(err);
       this.finish(step, started, 'error', reason);
-      this.emit(step, 'error', { reason });
+      if (partial !== undefined) (this.status.steps[step] as StepStatus).partial = partial;
+      this.emit(step, 'error', { reason, ...(partial === undefined ? {} : { output: preview(partial) }) });
       // The same code on every runtime: a plan or breaker problem keeps its code, anything else is a stage failure.
       const code = rootCode(err);
       const kept = isErrorCode(code) && ERROR_TABLE[code].keptByStage ? code : 'STAGE_FAILED';
-      throw new CascadenceError(kept, `${call.task}: stage ${step} failed: ${reason}`, { cause: err });
+      throw new CascadenceError(kept, `${call.task}: stage ${step} failed: ${reason}`, {
+        cause: err,
+        ...(partial === undefined ? {} : { data: { stage: step, partial } }),
+      });
     } finally {
       this.busy = false;
     }

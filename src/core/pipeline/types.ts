@@ -27,6 +27,8 @@ export interface StepStatus {
   endedAt?: string;
   durationMs?: number;
   reason?: string;
+  /** What a failed stage had done (a StageError's `partial`). */
+  partial?: unknown;
 }
 
 /**

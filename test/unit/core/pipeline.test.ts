@@ -259,21 +259,20 @@ describe('pipeline algorithm', () => {
   });
 
   describe('absent stages and providers', () => {
-    it('audits missing research and plan as skipped and goes on', async () => {
+    it('audits every missing stage as skipped (no <stage> method) and goes on', async () => {
       const { prepare, records } = setup({ RunOnly: { run: (ctx) => ({ research: ctx.research, plan: ctx.plan }) } });
       const run = prepare('RunOnly');
 
       expect(await run.execute()).toEqual({ research: undefined, plan: undefined });
 
-      for (const stage of ['research', 'plan'] as const) {
+      for (const stage of ['intake', 'research', 'plan', 'verify'] as const) {
         const skipped = find(records, 'RunOnly', stage, 'skipped');
         expect(skipped).toHaveLength(1);
-        expect(skipped[0]?.reason).toEqual(expect.stringContaining(stage));
+        expect(skipped[0]?.reason).toBe(`no ${stage} method`);
         expect(find(records, 'RunOnly', stage, 'started')).toHaveLength(0);
         expect(run.snapshot().steps[stage]?.status).toBe('skipped');
       }
-      // Missing intake and verify are not audited at all.
-      expect(records.some((r) => r.stage === 'intake' || r.stage === 'verify')).toBe(false);
+      expect(Object.keys(run.snapshot().steps)).toEqual(['intake', 'research', 'plan', 'run', 'verify']);
     });
 
     it('uses the research and plan providers when a task lacks those methods', async () => {
@@ -299,7 +298,7 @@ describe('pipeline algorithm', () => {
       expect(result).toEqual({ research: 'research for topic', plan: { planFrom: 'research for topic' } });
       expect(find(records, 'Bare', 'research', 'success')).toHaveLength(1);
       expect(find(records, 'Bare', 'plan', 'success')).toHaveLength(1);
-      expect(records.some((r) => r.status === 'skipped')).toBe(false);
+      expect(records.filter((r) => r.status === 'skipped').map((r) => r.stage)).toEqual(['intake', 'verify']);
     });
 
     it("prefers the task's own research and plan over the providers", async () => {
@@ -327,23 +326,24 @@ describe('pipeline algorithm', () => {
   });
 
   describe('precheck', () => {
-    const cases: Array<[string, () => unknown, string]> = [
-      ['returns false', () => false, 'precheck failed'],
-      ['returns undefined', () => undefined, 'precheck failed'],
-      ['returns a reason', () => 'quota exhausted', 'quota exhausted'],
-      ['resolves to a reason', async () => 'not today', 'not today'],
+    const cases: Array<[string, () => unknown, string, string]> = [
+      ['returns false', () => false, 'precheck returned false', 'Gated: precheck failed'],
+      ['returns undefined', () => undefined, 'precheck returned false', 'Gated: precheck failed'],
+      ['returns a reason', () => 'quota exhausted', 'quota exhausted', 'Gated: precheck failed: quota exhausted'],
+      ['resolves to a reason', async () => 'not today', 'not today', 'Gated: precheck failed: not today'],
       [
         'throws',
         () => {
           throw new Error('upstream down');
         },
         'upstream down',
+        'Gated: precheck failed: upstream down',
       ],
     ];
 
     it.each(cases)(
       'that %s stops the run before run, as PRECHECK_FAILED with the reason',
-      async (_label, precheck, reason) => {
+      async (_label, precheck, reason, message) => {
         const calls: string[] = [];
         const { prepare, records } = setup({
           Gated: {
@@ -358,7 +358,8 @@ describe('pipeline algorithm', () => {
 
         expect(calls).toEqual([]);
         expect(err.code).toBe('PRECHECK_FAILED');
-        expect(err.message).toContain(reason);
+        expect(err.message).toBe(message);
+        expect(find(records, 'Gated', 'precheck', 'success')).toHaveLength(0);
         const skipped = find(records, 'Gated', 'precheck', 'skipped');
         expect(skipped).toHaveLength(1);
         expect(skipped[0]?.reason).toBe(reason);
