@@ -23,6 +23,8 @@ export interface CalendarScheduleInput {
   timezone: string;
   userHash: string;
   groupHash: string;
+  /** Task input of every run of the schedule. */
+  input?: unknown;
 }
 
 /** The calendar activities' type, imported by workflows as a type only. */
@@ -79,6 +81,7 @@ export function createCalendarActivities(deps: CalendarDeps): CalendarActivities
         userHash: input.userHash,
         groupHash: input.groupHash,
         note: `from calendar node ${input.node}`,
+        ...(input.input === undefined ? {} : { input: input.input }),
       });
       return true;
     },

@@ -42,12 +42,15 @@ export class CronBackend extends BaseBackend implements Schedules {
   constructor(private readonly cron: CronBackendOptions) {
     super(cron);
     this.name = cron.withDependencies ? 'cron-deps' : 'cron';
-    this.scheduleStore = new ScheduleStore(cron.schedulesPath);
+    this.scheduleStore = new ScheduleStore(cron.schedulesPath, cron.hashSecret);
   }
 
   /** Runs the task; on `cron-deps` its prerequisites run first unless the request says otherwise. */
   override async run(request: RunRequest): Promise<RunOutcome> {
-    return super.run({ ...request, withPrerequisites: request.withPrerequisites ?? this.cron.withDependencies ?? false });
+    return super.run({
+      ...request,
+      withPrerequisites: request.withPrerequisites ?? this.cron.withDependencies ?? false,
+    });
   }
 
   async schedule(request: ScheduleRequest): Promise<ScheduleInfo> {
@@ -66,6 +69,7 @@ export class CronBackend extends BaseBackend implements Schedules {
       paused: request.paused ?? previous?.paused ?? false,
       ...(request.note !== undefined ? { note: request.note } : previous?.note ? { note: previous.note } : {}),
       ...(request.input === undefined ? {} : { input: request.input }),
+      ...(request.recurrence === undefined ? {} : { recurrence: request.recurrence }),
     };
     await this.scheduleStore.put(entry);
     return this.info(entry);

@@ -1,7 +1,9 @@
 /**
  * The schedules file (`schedules.yml`): task name → a cron string, or a mapping with `expr`,
- * `user_id`/`group_id` (raw, hashed on load) or `user_hash`/`group_hash` (as exported),
- * `timezone`, `recurrence` (kept as the schedule's note), `overlap`. The whole file is
+ * `user_id`/`group_id` (raw, hashed on load) or `user_hash`/`group_hash` (as exported; a value
+ * that is not a hash is a plaintext id older files hold), `timezone`, `recurrence` (any YAML
+ * value; a string one is the schedule's note), `note`, `overlap`, `paused`, `input`,
+ * `calendar_event`, and the original's `deps`. The whole file is
  * validated before anything is registered; every problem names the entry and its YAML line.
  */
 import { isMap, isScalar, type Node, type Scalar } from 'yaml';
@@ -23,7 +25,12 @@ const KEYS = [
   'paused',
   'input',
   'calendar_event',
+  // The original DagCronScheduler's prerequisites: kept in the file, read from the task's dependsOn here.
+  'deps',
 ];
+
+/** A stored hash: 64 hex digits. Anything else in `user_hash`/`group_hash` is a plaintext id the original wrote. */
+const HASH = /^[0-9a-f]{64}$/;
 
 /** Options for reading a schedules file. */
 export interface ParseOptions {
@@ -90,12 +97,24 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
     };
     const expr = str('expr');
     const timezone = str('timezone') ?? options.defaultTimezone;
-    const userId = str('user_id') ?? options.defaults?.userId;
-    const groupId = str('group_id') ?? options.defaults?.groupId;
-    const userHash = str('user_hash');
-    const groupHash = str('group_hash');
+    // Older files hold plaintext ids, in user_id/group_id or in a *_hash key that is not a hash.
+    const hashOr = (k: 'user_hash' | 'group_hash'): { hash?: string; plain?: string } => {
+      const v = str(k);
+      if (v === undefined) return {};
+      return HASH.test(v) ? { hash: v } : { plain: v };
+    };
+    const user = hashOr('user_hash');
+    const group = hashOr('group_hash');
+    const calendarIds = calendarEventIds(raw.get('calendar_event'));
+    const userId = str('user_id') ?? user.plain ?? calendarIds.userId ?? options.defaults?.userId;
+    const groupId = str('group_id') ?? group.plain ?? calendarIds.groupId ?? options.defaults?.groupId;
+    const userHash = user.hash;
+    const groupHash = group.hash;
     const overlap = str('overlap');
-    const note = str('recurrence') ?? str('note');
+    // `recurrence` may be of any YAML type (the original wrote `{cron, note}`); a string one is the schedule's note.
+    const recurrenceValue = raw.get('recurrence');
+    const recurrence = recurrenceValue === null || typeof recurrenceValue === 'string' ? undefined : recurrenceValue;
+    const note = str('note') ?? (typeof recurrenceValue === 'string' ? recurrenceValue : undefined);
     const paused = raw.get('paused');
     if (paused !== undefined && typeof paused !== 'boolean') problem(line('paused'), 'paused must be true or false');
     const calendar = calendarEvent(raw.get('calendar_event'), (what) => problem(line('calendar_event'), what));
@@ -128,6 +147,7 @@ export function parseSchedulesFile(text: string, file: string, options: ParseOpt
       ...(groupHash ? { groupHash } : { groupId: groupId ?? '' }),
       ...(overlap ? { overlap: overlap as OverlapPolicy } : {}),
       ...(note ? { note } : {}),
+      ...(recurrence === undefined ? {} : { recurrence }),
       ...(typeof paused === 'boolean' ? { paused } : {}),
       ...(raw.has('input') ? { input: raw.get('input') } : {}),
       ...(calendar ? { calendar } : {}),
@@ -150,9 +170,9 @@ function calendarEvent(value: unknown, problem: (what: string) => void): { node:
     problem('calendar_event must be a node name or a mapping with node and poll');
     return undefined;
   }
-  const { node, poll, ...rest } = value as Record<string, unknown>;
+  const { node, poll, user_id: _user, group_id: _group, ...rest } = value as Record<string, unknown>;
   if (Object.keys(rest).length > 0)
-    problem(`calendar_event: unknown key(s) ${Object.keys(rest).join(', ')} (known: node, poll)`);
+    problem(`calendar_event: unknown key(s) ${Object.keys(rest).join(', ')} (known: node, poll, user_id, group_id)`);
   if (typeof node !== 'string' || node.trim() === '') {
     problem('calendar_event missing node');
     return undefined;
@@ -162,6 +182,16 @@ function calendarEvent(value: unknown, problem: (what: string) => void): { node:
     return { node: node.trim() }; // reported; still a calendar entry, so expr is not asked for too
   }
   return { node: node.trim(), ...(poll === undefined ? {} : { poll }) };
+}
+
+/** The ids a `calendar_event` mapping may carry (the original's fallback for the entry's own). */
+function calendarEventIds(value: unknown): { userId?: string; groupId?: string } {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return {};
+  const { user_id: userId, group_id: groupId } = value as Record<string, unknown>;
+  return {
+    ...(typeof userId === 'string' || typeof userId === 'number' ? { userId: String(userId) } : {}),
+    ...(typeof groupId === 'string' || typeof groupId === 'number' ? { groupId: String(groupId) } : {}),
+  };
 }
 
 /** The text of a scalar as written (`007` stays "007"; a long number keeps every digit). */
@@ -185,6 +215,8 @@ export type ScheduleEntry = Pick<
   'name' | 'cron' | 'timezone' | 'userHash' | 'groupHash' | 'overlap' | 'paused'
 > & {
   note?: string;
+  /** The entry's `recurrence` when it is not plain text (any YAML value, kept as written). */
+  recurrence?: unknown;
   /** Task input of every run. */
   input?: unknown;
 };
@@ -199,7 +231,11 @@ export function formatSchedulesFile(schedules: ScheduleEntry[]): string {
     lines.push(`  user_hash: ${JSON.stringify(s.userHash)}`);
     lines.push(`  group_hash: ${JSON.stringify(s.groupHash)}`);
     lines.push(`  overlap: ${s.overlap}`);
-    if (s.note) lines.push(`  recurrence: ${JSON.stringify(s.note)}`);
+    // A plain-text note is written as `recurrence` (what the original read); beside a structured recurrence, as `note`.
+    if (s.recurrence !== undefined) {
+      lines.push(`  recurrence: ${JSON.stringify(s.recurrence)}`);
+      if (s.note) lines.push(`  note: ${JSON.stringify(s.note)}`);
+    } else if (s.note) lines.push(`  recurrence: ${JSON.stringify(s.note)}`);
     lines.push(`  paused: ${s.paused}`);
     if (s.input !== undefined) lines.push(`  input: ${JSON.stringify(s.input)}`);
   }

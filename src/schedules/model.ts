@@ -27,8 +27,10 @@ export interface ScheduleRequest {
   overlap?: OverlapPolicy;
   /** How late a missed run may still start after an outage, e.g. `10m`. */
   catchupWindow?: string;
-  /** Free text kept with the schedule (the original's `recurrence` goes here too). */
+  /** Free text kept with the schedule (a plain-text `recurrence` of a schedules file goes here too). */
   note?: string;
+  /** A schedules file's structured `recurrence` (the original's `{cron, note}`), kept as written and shown by `task schedules`. */
+  recurrence?: unknown;
   /** Task input for every run. */
   input?: unknown;
   /** Create (or leave) the schedule paused; unset keeps an existing schedule's state. */
@@ -57,4 +59,6 @@ export interface ScheduleInfo {
   catchupWindow?: string;
   /** Task input of every run, if any. */
   input?: unknown;
+  /** The structured recurrence it was loaded with, if any. */
+  recurrence?: unknown;
 }

@@ -55,6 +55,10 @@ export class CronScheduler {
     this.jobs = [];
     for (const entry of entries) {
       if (entry.paused) continue;
+      if (!entry.cron) {
+        this.log(`${entry.name}: skipped, a calendar_event schedule needs the temporal backend`);
+        continue;
+      }
       if (!this.knownTasks.has(entry.name)) {
         this.log(`${entry.name}: skipped, no such task is registered`);
         continue;

@@ -24,6 +24,8 @@ interface ScheduleMemo {
   task: string;
   cron: string;
   timezone: string;
+  /** A schedules file's structured recurrence, kept as written. */
+  recurrence?: unknown;
 }
 
 const TO_TEMPORAL: Record<OverlapPolicy, ScheduleOverlapPolicy> = {
@@ -58,7 +60,12 @@ export async function upsertSchedule(
     ...(request.input === undefined ? {} : { input: request.input }),
     ...(description ? { description } : {}),
   };
-  const memo: ScheduleMemo = { task: request.task, cron: request.cron, timezone: request.timezone };
+  const memo: ScheduleMemo = {
+    task: request.task,
+    cron: request.cron,
+    timezone: request.timezone,
+    ...(request.recurrence === undefined ? {} : { recurrence: request.recurrence }),
+  };
   const action: ScheduleOptionsStartWorkflowAction<Workflow> = {
     type: 'startWorkflow',
     workflowType: pipelineWorkflow,
@@ -118,7 +125,11 @@ export async function toScheduleInfo(client: Client, name: string, desc: Schedul
     } catch {
       // The run may have aged out of retention; the schedule still reports it.
     }
-    lastRun = { runId: runIdFromWorkflowId(name, wf.workflowId) ?? wf.workflowId, startedAt: last.takenAt.toISOString(), status };
+    lastRun = {
+      runId: runIdFromWorkflowId(name, wf.workflowId) ?? wf.workflowId,
+      startedAt: last.takenAt.toISOString(),
+      status,
+    };
   }
   const cron = memo.cron ?? '';
   const args = (desc.action.args?.[0] ?? {}) as Partial<PipelineRequest>;
@@ -126,6 +137,7 @@ export async function toScheduleInfo(client: Client, name: string, desc: Schedul
     userHash: args.userHash ?? '',
     groupHash: args.groupHash ?? '',
     ...(args.input === undefined ? {} : { input: args.input }),
+    ...(memo.recurrence === undefined ? {} : { recurrence: memo.recurrence }),
     ...(desc.policies.catchupWindow ? { catchupWindow: `${Math.round(desc.policies.catchupWindow / 1000)}s` } : {}),
     name,
     cron,

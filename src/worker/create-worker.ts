@@ -61,9 +61,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     activities: {
       ...createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
       ...createCatalogueActivities(catalogue),
-      ...(deps.calendar
-        ? createCalendarActivities({ ...deps.calendar, taskQueue })
-        : {}),
+      ...(deps.calendar ? createCalendarActivities({ ...deps.calendar, taskQueue }) : {}),
     },
     sinks: auditSinks(deps.events),
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',

@@ -78,8 +78,11 @@ it('without poll, fetches once; an event without a recurrence cron is a clear er
     userId: 'u',
     groupId: 'g',
     calendar: { node: 'evt2' },
+    input: { city: 'Paris' },
   });
   expect(once.cron).toBe('30 6 * * *');
+  // The entry's input reaches every run of the schedule the event drives.
+  expect(once.input).toEqual({ city: 'Paris' });
   await backend.unschedule('example');
 
   events.set('evt3', { id: 'evt3', title: 'no recurrence here' });

@@ -5,10 +5,12 @@
  */
 import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { hashId } from '../../src/events/hash';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
+import { loadTaskModules } from '../../src/plugins/task-modules';
 import { eventually } from '../conformance/pipeline-suite';
 import { runCli } from '../helpers/cli';
 import { connect, serverAddress, uniqueQueue, withWorker, type TestConnections } from '../helpers/temporal';
@@ -136,4 +138,59 @@ it('rejects a bad cron, timezone or task before creating anything, naming the pr
     name: string;
   }>;
   expect(list.map((s) => s.name)).not.toContain('nope');
+});
+
+it('task load-schedules reads a file the original wrote: plaintext ids hashed, a mapping recurrence kept, input passed to runs', async () => {
+  const queue = uniqueQueue('schedules-original');
+  const dir = join(tmpdir(), `cascadence-original-${randomUUID()}`);
+  mkdirSync(dir, { recursive: true });
+  const name = `orig-${randomUUID().slice(0, 8)}`;
+  const module = join(dir, 'tasks.js');
+  writeFileSync(module, `exports.tasks = { ${JSON.stringify(name)}: { run: (ctx) => ({ got: ctx.input }) } };\n`);
+  const rawUser = `alice-${randomUUID()}`;
+  const file = join(dir, 'schedules.yml');
+  writeFileSync(
+    file,
+    [
+      '# written by the original Cascadence',
+      `${name}:`,
+      '  expr: "0 9 * * *"',
+      `  user_id: ${rawUser}`,
+      '  group_id: team-a',
+      '  recurrence: {cron: "0 9 * * *", note: daily digest}',
+      '  input: {city: Paris}',
+      '',
+    ].join('\n'),
+  );
+  const env = {
+    CASCADENCE_TASK_MODULES: module,
+    CASCADENCE_HASH_SECRET: 'original',
+    TEMPORAL_ADDRESS: serverAddress(),
+    CASCADENCE_TASK_QUEUE: queue,
+  };
+  const cli = (...args: string[]) => runCli(args, env);
+  await withWorker(conns, loadTaskModules(createDefaultRegistry(), [module]), queue, async () => {
+    const loaded = await cli('load-schedules', file);
+    expect(loaded.stderr).toBe('');
+    expect(loaded.stdout.trim()).toBe(`${name} scheduled: 0 9 * * *`);
+    const listed = await cli('schedules', '--json');
+    const mine = (JSON.parse(listed.stdout) as Array<Record<string, unknown>>).find((s) => s.name === name);
+    expect(mine).toMatchObject({
+      userHash: hashId(rawUser, 'original'),
+      groupHash: hashId('team-a', 'original'),
+      recurrence: { cron: '0 9 * * *', note: 'daily digest' },
+      input: { city: 'Paris' },
+    });
+    expect(listed.stdout).not.toContain(rawUser);
+    expect((await cli('schedules')).stdout).toContain('recurrence {"cron":"0 9 * * *","note":"daily digest"}');
+    expect((await cli('schedule', 'trigger', name)).code).toBe(0);
+    const run = await eventually(async () => {
+      for await (const wf of conns.client.workflow.list({ query: `CascadenceTask = '${name}'` })) {
+        if (wf.status.name === 'COMPLETED') return wf.workflowId;
+      }
+      return undefined;
+    }, 'the triggered run');
+    expect(await conns.client.workflow.getHandle(run).result()).toEqual({ got: { city: 'Paris' } });
+    expect((await cli('unschedule', name)).code).toBe(0);
+  });
 });

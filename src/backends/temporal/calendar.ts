@@ -41,6 +41,7 @@ export async function scheduleFromCalendar(
         userHash: request.userHash ?? hashId(request.userId ?? '', options.hashSecret),
         groupHash: request.groupHash ?? hashId(request.groupId ?? '', options.hashSecret),
         ...(calendar.poll ? { pollSeconds: calendar.poll } : {}),
+        ...(request.input === undefined ? {} : { input: request.input }),
       },
     ],
   });

@@ -25,11 +25,16 @@ export default class Schedules extends BaseCommand<typeof Schedules> {
     if (this.flags.json) return this.printJson(schedules);
     for (const s of schedules) {
       const last = s.lastRun ? `last ${s.lastRun.startedAt} ${s.lastRun.status}` : 'never run';
-      this.log(
-        [s.name, s.cron, s.timezone, s.paused ? 'paused' : 'active', `next ${s.nextRuns.join(', ') || '-'}`, last].join(
-          '\t',
-        ),
-      );
+      const columns = [
+        s.name,
+        s.cron,
+        s.timezone,
+        s.paused ? 'paused' : 'active',
+        `next ${s.nextRuns.join(', ') || '-'}`,
+        last,
+      ];
+      if (s.recurrence !== undefined) columns.push(`recurrence ${JSON.stringify(s.recurrence)}`);
+      this.log(columns.join('\t'));
     }
   }
 }

@@ -4,8 +4,8 @@
  * loses nothing to concurrent writers; dag runs prerequisites once each and refuses cycles.
  */
 import { execFile } from 'node:child_process';
-import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { createHash, createHmac } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -140,4 +140,82 @@ it('trigger runs the schedule now and records its last run', async () => {
   expect(info?.lastRun).toMatchObject({ status: 'completed' });
   await b.scheduleAction('a', 'pause');
   expect((await b.schedules())[0]).toMatchObject({ paused: true, nextRuns: [] });
+});
+
+describe('a schedules.yml the original Cascadence wrote', () => {
+  const ORIGINAL = [
+    '# written by the original Cascadence',
+    'example:',
+    '  expr: "*/5 * * * *"',
+    '  user_id: alice',
+    '  group_id: team-a',
+    '  recurrence: {cron: "*/5 * * * *", note: every five minutes}',
+    '  deps: [prep]',
+    'legacy:',
+    '  expr: "0 9 * * *"',
+    '  user_hash: bob # an older version kept plaintext here',
+    '  group_hash: ops',
+    'calendar:',
+    '  calendar_event: {node: evt1, poll: 600, user_id: carol, group_id: ops}',
+    '  input: {city: Paris}',
+    '',
+  ].join('\n');
+  const hash = (id: string): string => createHash('sha256').update(id).digest('hex');
+  const hmac = (id: string): string => createHmac('sha256', 'k').update(id).digest('hex');
+
+  it('is read with its plaintext ids hashed and rewritten once with hashes only, every entry and key kept', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cascadence-original-'));
+    const path = join(dir, 'schedules.yml');
+    writeFileSync(path, ORIGINAL);
+    const notices: string[] = [];
+    const store = new ScheduleStore(path, 'k', (line) => notices.push(line));
+
+    const entries = store.read();
+    expect(entries.map((e) => e.name)).toEqual(['example', 'legacy', 'calendar']);
+    expect(entries[0]).toMatchObject({
+      userHash: hmac('alice'),
+      groupHash: hmac('team-a'),
+      recurrence: { cron: '*/5 * * * *', note: 'every five minutes' },
+    });
+    expect(entries[1]).toMatchObject({ userHash: hmac('bob'), groupHash: hmac('ops') });
+    expect(entries[2]).toMatchObject({ userHash: hmac('carol'), groupHash: hmac('ops'), input: { city: 'Paris' } });
+
+    await store.migrate();
+    const text = readFileSync(path, 'utf8');
+    for (const raw of ['alice', 'team-a', 'bob', 'carol']) expect(text).not.toMatch(new RegExp(`\\b${raw}\\b`));
+    expect(text).not.toContain(hash('alice')); // keyed by the secret, not plain SHA-256
+    for (const kept of [
+      '# written by the original Cascadence',
+      'deps: [ prep ]',
+      'calendar_event:',
+      'node: evt1',
+      'poll: 600',
+      'city: Paris',
+      'note: every five minutes',
+    ]) {
+      expect(text).toContain(kept);
+    }
+    expect(notices).toEqual([`${path}: 6 plaintext id(s) replaced by their hashes; the file now holds hashes only`]);
+    // Read again: the same schedules, nothing left to migrate, nothing said.
+    expect(new ScheduleStore(path, 'k', (line) => notices.push(line)).read()).toEqual(entries);
+    await store.migrate();
+    expect(notices).toHaveLength(1);
+  });
+
+  it('runs its schedules with the hashed ids, and lists the structured recurrence', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'cascadence-original-'));
+    writeFileSync(join(dir, 'schedules.yml'), ORIGINAL);
+    const registry = new TaskRegistry().register('example', { run: (ctx) => ctx.userHash });
+    const b = backend(dir, registry);
+    const listed = await b.schedules();
+    expect(listed.find((s) => s.name === 'example')?.recurrence).toEqual({
+      cron: '*/5 * * * *',
+      note: 'every five minutes',
+    });
+    const entry = b.scheduleStore.get('example');
+    expect(entry).toBeDefined();
+    expect((await b.runScheduled(entry as NonNullable<typeof entry>)).result).toBe(hmac('alice'));
+    await b.scheduleStore.migrate();
+    await b.close();
+  });
 });

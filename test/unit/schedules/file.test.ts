@@ -8,7 +8,7 @@ const FILE = 'schedules.yml';
 const TASKS = ['backup', 'cleanup', 'report'];
 const OPTIONS: ParseOptions = { knownTasks: TASKS, defaultTimezone: 'UTC' };
 const KNOWN_KEYS =
-  'expr, user_id, group_id, user_hash, group_hash, timezone, recurrence, overlap, note, paused, input, calendar_event';
+  'expr, user_id, group_id, user_hash, group_hash, timezone, recurrence, overlap, note, paused, input, calendar_event, deps';
 /** Every line of a schedules file error: `<file>:<line>[:<col>]: ...`. */
 const PROBLEM_LINE = /^.+:\d+(:\d+)?: /;
 const HASH_A = 'a'.repeat(64);
@@ -179,7 +179,7 @@ describe('parseSchedulesFile', () => {
         '    dayOfWeek: MONDAY', //            6
       );
       expect(problems(text)).toEqual([
-        `${FILE}:5: backup: calendar_event: unknown key(s) dayOfWeek (known: node, poll)`,
+        `${FILE}:5: backup: calendar_event: unknown key(s) dayOfWeek (known: node, poll, user_id, group_id)`,
         `${FILE}:5: backup: calendar_event missing node`,
       ]);
       const badPoll = yaml('backup:', '  user_id: u', '  group_id: g', '  calendar_event: { node: evt1, poll: 0 }');
@@ -460,8 +460,9 @@ describe('formatSchedulesFile', () => {
             task: s.name,
             cron: s.cron,
             timezone: s.timezone,
-            userHash: s.userHash,
-            groupHash: s.groupHash,
+            // A value that is not a hash is the plaintext id an older file kept there: read as the id.
+            ...(/^[0-9a-f]{64}$/.test(s.userHash) ? { userHash: s.userHash } : { userId: s.userHash }),
+            ...(/^[0-9a-f]{64}$/.test(s.groupHash) ? { groupHash: s.groupHash } : { groupId: s.groupHash }),
             overlap: s.overlap,
             ...(s.note ? { note: s.note } : {}),
             paused: s.paused,
