@@ -7,6 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { CascadenceError } from '../core/errors';
 import type {
+  AdminAction,
   AuditRecord,
   ContextDelivery,
   DagDefinition,
@@ -176,6 +177,44 @@ export interface RunBrowser {
   result(runRef: string): Promise<unknown>;
 }
 
+/** Who did something (raw ids, hashed by the backend before they go anywhere). */
+export interface Actor {
+  userId?: string;
+  groupId?: string;
+}
+
+/** An admin action to record in a task's trail. */
+export interface AdminActionRequest {
+  task: string;
+  stage: 'task' | 'schedule';
+  action: AdminAction;
+  actor: Actor;
+  /** The run acted on (a run's pause or resume). */
+  runId?: string;
+  /** More about it (the cron scheduled, the file loaded). */
+  reason?: string;
+}
+
+/** Keeping admin actions in each task's audit trail (`task audit NAME`: who paused this, and when). */
+export interface ActionLog {
+  recordAction(request: AdminActionRequest): Promise<void>;
+}
+
+/** The audit record of an admin action, its ids hashed (empty when nobody was named). */
+export function adminRecord(request: AdminActionRequest, hashSecret: string, now = new Date()): AuditRecord {
+  const hash = (id: string | undefined): string => (id ? hashId(id, hashSecret) : '');
+  return {
+    task: request.task,
+    stage: request.stage,
+    status: request.action,
+    ...(request.reason === undefined ? {} : { reason: request.reason }),
+    run_id: request.runId ?? '',
+    user_hash: hash(request.actor.userId),
+    group_hash: hash(request.actor.groupId),
+    time: now.toISOString(),
+  };
+}
+
 /** What each capability is made of, and how an error names it. */
 const CAPABILITIES = {
   operate: { methods: ['start', 'status', 'cancel', 'signal', 'audit'], what: 'operating runs' },
@@ -183,6 +222,7 @@ const CAPABILITIES = {
   schedules: { methods: ['schedule', 'unschedule', 'schedules', 'scheduleAction'], what: 'schedules' },
   history: { methods: ['history'], what: 'history' },
   browse: { methods: ['listRuns', 'childRuns', 'observe', 'result'], what: 'browsing runs' },
+  actions: { methods: ['recordAction'], what: 'an audit trail of admin actions' },
 } as const;
 
 /** A capability a backend may have beyond running tasks. */
@@ -195,6 +235,7 @@ export interface CapabilityTypes {
   schedules: Schedules;
   history: Histories;
   browse: RunBrowser;
+  actions: ActionLog;
 }
 
 /** True when `backend` implements every method of `capability`. */

@@ -26,6 +26,9 @@ import {
   runWithPrerequisites,
   setTaskFlag,
   toPipelineRequest,
+  adminRecord,
+  type ActionLog,
+  type AdminActionRequest,
   type Backend,
   type DagRunner,
   type RunOperations,
@@ -66,7 +69,7 @@ interface LiveRun {
 
 /** The base backend. */
 /** Runs, run operations and DAGs in this process; no schedules (`cron` adds them), no histories. */
-export class BaseBackend implements Backend, RunOperations, DagRunner {
+export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog {
   readonly name: string = 'base';
   private readonly runner: StageRunner;
   private readonly store: AuditStore;
@@ -179,6 +182,11 @@ export class BaseBackend implements Backend, RunOperations, DagRunner {
 
   async signal(runId: string, payload: unknown): Promise<ContextDelivery> {
     return this.liveRun(runId).run.attachContext(payload);
+  }
+
+  /** Admin actions go to the same store and bus as every other record. */
+  async recordAction(request: AdminActionRequest): Promise<void> {
+    this.record(adminRecord(request, this.options.hashSecret));
   }
 
   async audit(task: string, runId?: string): Promise<AuditRecord[]> {

@@ -3,6 +3,7 @@
  */
 import { Args, Flags } from '@oclif/core';
 import type { PauseTarget } from '../backends/backend';
+import { actorFlags, actorOf } from './actor';
 import { BaseCommand } from './base-command';
 
 /** Base of `task pause` and `task resume`. */
@@ -11,6 +12,7 @@ export abstract class PauseResumeCommand extends BaseCommand<typeof PauseResumeC
   static override flags = {
     'run-id': Flags.string({ description: 'The run to act on (default: the latest running run of the task).' }),
     'group-id': Flags.string({ description: 'Only consider runs of this group (hashed before use).', required: true }),
+    ...actorFlags,
   };
 
   protected abstract readonly verb: 'paused' | 'resumed';
@@ -26,8 +28,9 @@ export abstract class PauseResumeCommand extends BaseCommand<typeof PauseResumeC
       groupId: this.flags['group-id'],
       ...(this.flags['run-id'] ? { runId: this.flags['run-id'] } : {}),
     };
+    const { setTaskPaused } = await import('../services/admin');
     const target = await this.withBackend((b) =>
-      this.verb === 'paused' ? b.pause(args.name, selector) : b.resume(args.name, selector),
+      setTaskPaused(b, args.name, this.verb === 'paused', selector, actorOf(this.flags)),
     );
     if (this.flags.json) return this.printJson({ task: args.name, action: this.verb, ...target });
     this.log(describeTarget(args.name, this.verb, target));

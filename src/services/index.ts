@@ -6,3 +6,4 @@
 export * from './follow';
 export * from './project';
 export * from './runs';
+export * from './admin';

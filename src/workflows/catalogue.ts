@@ -15,16 +15,26 @@ import {
   upsertMemo,
   workflowInfo,
 } from '@temporalio/workflow';
+import type { AuditRecord } from '../core/pipeline';
 import { applyFlagsPatch, validateFlagsPatch, type CatalogueSnapshot } from '../core/task-flags';
 import { toWorkflowFailure } from './failure';
-import { catalogueQuery, setTaskFlagsUpdate } from './messages';
+import { actionsQuery, catalogueQuery, recordActionUpdate, setTaskFlagsUpdate } from './messages';
 
 /** History length at which the catalogue continues as new (well under Temporal's limits). */
 const MAX_HISTORY_EVENTS = 2_000;
+/** Admin actions kept per task (the oldest go first). */
+const MAX_ACTIONS_PER_TASK = 200;
+
+/** What one catalogue run carries to the next. */
+export interface CatalogueState extends CatalogueSnapshot {
+  /** Admin actions by task, oldest first. */
+  actions: Record<string, AuditRecord[]>;
+}
 
 /** Runs the catalogue; `state` is what an earlier run carried over (empty at first). */
-export async function catalogueWorkflow(state: Partial<CatalogueSnapshot> = {}): Promise<void> {
+export async function catalogueWorkflow(state: Partial<CatalogueState> = {}): Promise<void> {
   const flags = { ...(state.flags ?? {}) };
+  const actions: Record<string, AuditRecord[]> = { ...(state.actions ?? {}) };
   let version = state.version ?? 0;
   const snapshot = (): CatalogueSnapshot => ({
     version,
@@ -32,6 +42,12 @@ export async function catalogueWorkflow(state: Partial<CatalogueSnapshot> = {}):
   });
 
   setHandler(catalogueQuery, snapshot);
+  setHandler(actionsQuery, (task) => [...(actions[task] ?? [])]);
+  setHandler(recordActionUpdate, (record) => {
+    const trail = (actions[record.task] ??= []);
+    trail.push(record);
+    if (trail.length > MAX_ACTIONS_PER_TASK) trail.splice(0, trail.length - MAX_ACTIONS_PER_TASK);
+  });
   setHandler(
     setTaskFlagsUpdate,
     (patch) => {
@@ -57,5 +73,5 @@ export async function catalogueWorkflow(state: Partial<CatalogueSnapshot> = {}):
   await condition(allHandlersFinished);
   // The next run starts with the flags in its memo too, so a read between the runs sees them.
   const carried = snapshot();
-  await makeContinueAsNewFunc<typeof catalogueWorkflow>({ memo: { ...carried } })(carried);
+  await makeContinueAsNewFunc<typeof catalogueWorkflow>({ memo: { ...carried } })({ ...carried, actions });
 }

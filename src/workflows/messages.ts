@@ -33,5 +33,9 @@ export interface AuditSinks extends Sinks {
 
 /** The task catalogue's flags of every task, with its version. */
 export const catalogueQuery = defineQuery<CatalogueSnapshot>('catalogue');
+/** Appends an admin action (who disabled, paused, scheduled... a task) to the task's trail in the catalogue. */
+export const recordActionUpdate = defineUpdate<void, [AuditRecord]>('recordAction');
+/** The admin actions the catalogue holds for one task, oldest first. */
+export const actionsQuery = defineQuery<AuditRecord[], [string]>('actions');
 /** Changes one task's flags; answers its flags after the change and whether anything changed. */
 export const setTaskFlagsUpdate = defineUpdate<TaskFlagsChange, [TaskFlagsPatch]>('setTaskFlags');

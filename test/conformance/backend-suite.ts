@@ -4,7 +4,9 @@
  * support must fail with UNSUPPORTED naming the backend, never half-work.
  */
 import { failure } from '../helpers/failure';
+import { randomUUID } from 'node:crypto';
 import { hasCapability, requireCapability, type Backend } from '../../src/backends/backend';
+import { actOnSchedule, scheduleTask, setTaskEnabled, setTaskPaused, unscheduleTask } from '../../src/services/admin';
 
 /** How a backend is exercised: which task to run, with what input, and what it returns. */
 export interface BackendFixture {
@@ -68,6 +70,40 @@ export function backendConformance(name: string, make: () => Promise<BackendFixt
         changed: true,
       });
       await expect(fx.backend.run({ task: fx.task, input: fx.input, ...IDS })).resolves.toBeDefined();
+    });
+
+    it('records who disabled, enabled, paused and resumed the task, and who scheduled it, in its audit trail', async () => {
+      if (!hasCapability(fx.backend, 'actions') || !hasCapability(fx.backend, 'operate')) return;
+      const admin = { userId: `admin-${randomUUID()}` };
+      await setTaskEnabled(fx.backend, fx.task, false, admin);
+      await setTaskEnabled(fx.backend, fx.task, true, admin);
+      await setTaskPaused(fx.backend, fx.task, true, { groupId: 'nobody-runs-here' }, admin);
+      await setTaskPaused(fx.backend, fx.task, false, { groupId: 'nobody-runs-here' }, admin);
+      const expected = [
+        ['task', 'disabled'],
+        ['task', 'enabled'],
+        ['task', 'paused'],
+        ['task', 'resumed'],
+      ];
+      if (hasCapability(fx.backend, 'schedules')) {
+        await scheduleTask(fx.backend, {
+          task: fx.task,
+          cron: '0 9 * * 1',
+          input: fx.input,
+          ...IDS,
+          userId: admin.userId,
+        });
+        await actOnSchedule(fx.backend, fx.task, 'pause', admin);
+        await unscheduleTask(fx.backend, fx.task, admin);
+        expected.push(['schedule', 'scheduled'], ['schedule', 'schedule-paused'], ['schedule', 'unscheduled']);
+      }
+      const trail = (await fx.backend.audit(fx.task)).filter((r) => r.stage === 'task' || r.stage === 'schedule');
+      expect(trail.slice(-expected.length).map((r) => [r.stage, r.status])).toEqual(expected);
+      const mine = trail.slice(-expected.length);
+      expect(new Set(mine.map((r) => r.user_hash)).size).toBe(1);
+      expect(mine[0]?.user_hash).toMatch(/^[0-9a-f]{64}$/);
+      expect(JSON.stringify(trail)).not.toContain(admin.userId);
+      expect(mine.every((r) => /^\d{4}-\d\d-\d\dT/.test(r.time))).toBe(true);
     });
 
     it('schedules round trip, or says it cannot', async () => {

@@ -31,6 +31,9 @@ import {
   runWithPrerequisites,
   setTaskFlag,
   toPipelineRequest,
+  adminRecord,
+  type ActionLog,
+  type AdminActionRequest,
   type Backend,
   type ChildRun,
   type DagRunner,
@@ -78,7 +81,9 @@ export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Every capability: runs and their operations, DAGs, schedules, histories and browsing runs, from any machine. */
-export class TemporalBackend implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser {
+export class TemporalBackend
+  implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser, ActionLog
+{
   readonly name = 'temporal';
 
   private readonly options: TemporalBackendOptions & TaskCatalogue;
@@ -268,12 +273,17 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     }
   }
 
+  /** Admin actions live in the task queue's catalogue, beside the flags. */
+  async recordAction(request: AdminActionRequest): Promise<void> {
+    await this.catalogue.recordAction(adminRecord(request, this.options.hashSecret));
+  }
+
   async audit(task: string, runId?: string, limit = 100): Promise<AuditRecord[]> {
     const { auditQuery } = await import('../../workflows/messages');
     const ids: string[] = [];
     if (runId) ids.push(pipelineWorkflowId(task, runId));
     else {
-      for await (const wf of this.client.workflow.list({ query: visibilityQuery({ task }) })) {
+      for await (const wf of this.client.workflow.list({ query: visibilityQuery({ task, taskQueue: this.options.taskQueue }) })) {
         ids.push(wf.workflowId);
         if (ids.length >= limit) break;
       }
@@ -291,8 +301,9 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
           }),
       ),
     );
-    return records
-      .flat()
+    // The task's admin actions (from the catalogue) beside its runs' records: of this run only, with a run id.
+    const actions = (await this.catalogue.actions(task)).filter((r) => !runId || r.run_id === runId);
+    return [...records.flat(), ...actions]
       .filter((r) => r.task === task)
       .sort((a, b) => a.time.localeCompare(b.time));
   }

@@ -21,8 +21,9 @@ import {
   type TaskFlagsPatch,
   type TaskFlagStore,
 } from '../../core/task-flags';
-import { catalogueWorkflow } from '../../workflows/catalogue';
-import { setTaskFlagsUpdate } from '../../workflows/messages';
+import { catalogueWorkflow, type CatalogueState } from '../../workflows/catalogue';
+import { actionsQuery, recordActionUpdate, setTaskFlagsUpdate } from '../../workflows/messages';
+import type { AuditRecord } from '../../core/pipeline';
 
 /** How long a change waits for a worker to take it before it is reported as unanswered. */
 const UPDATE_TIMEOUT_MS = 15_000;
@@ -76,7 +77,7 @@ export class TemporalCatalogue implements TaskFlagStore {
       workflowId: this.workflowId,
       taskQueue: this.taskQueue,
       workflowIdConflictPolicy: 'USE_EXISTING' as const,
-      args: [{}] as [Partial<CatalogueSnapshot>],
+      args: [{}] as [Partial<CatalogueState>],
       memo: { flags: {}, version: 0 },
     };
   }
@@ -157,24 +158,54 @@ export class TemporalCatalogue implements TaskFlagStore {
     return { ...NO_FLAGS, ...(await this.snapshot()).flags[task] };
   }
 
+  /** Appends an admin action to its task's trail in the catalogue (started here if needed). */
+  async recordAction(record: AuditRecord): Promise<void> {
+    await this.update(record.task, () =>
+      this.client.workflow.executeUpdateWithStart(recordActionUpdate, {
+        args: [record],
+        startWorkflowOperation: new WithStartWorkflowOperation(catalogueWorkflow, this.startOptions()),
+      }),
+    );
+  }
+
+  /** The admin actions recorded for `task`, oldest first (none while there is no catalogue). */
+  async actions(task: string): Promise<AuditRecord[]> {
+    try {
+      return await this.handle().query(actionsQuery, task);
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError) return [];
+      throw fromFailure(err);
+    }
+  }
+
   /**
    * Changes one task's flags through the catalogue workflow (started here if needed).
    * @throws CascadenceError CONNECTION when no worker of the task queue takes the change in time.
    */
   async setFlags(patch: TaskFlagsPatch): Promise<TaskFlagsChange> {
     validateFlagsPatch(patch);
-    const startWorkflowOperation = new WithStartWorkflowOperation(catalogueWorkflow, this.startOptions());
+    return this.update(patch.task, () =>
+      this.client.workflow.executeUpdateWithStart(setTaskFlagsUpdate, {
+        args: [patch],
+        startWorkflowOperation: new WithStartWorkflowOperation(catalogueWorkflow, this.startOptions()),
+      }),
+    );
+  }
+
+  /**
+   * Sends an update to the catalogue, bounded in time.
+   * @throws CascadenceError CONNECTION when no worker of the task queue takes it in time.
+   */
+  private async update<R>(task: string, send: () => Promise<R>): Promise<R> {
     const abort = new AbortController();
     const timer = setTimeout(() => abort.abort(), UPDATE_TIMEOUT_MS);
     try {
-      return await this.client.withAbortSignal(abort.signal, () =>
-        this.client.workflow.executeUpdateWithStart(setTaskFlagsUpdate, { args: [patch], startWorkflowOperation }),
-      );
+      return await this.client.withAbortSignal(abort.signal, send);
     } catch (err) {
       if (abort.signal.aborted) {
         throw new CascadenceError(
           'CONNECTION',
-          `no worker of task queue ${this.taskQueue} took the change of ${patch.task}'s flags`,
+          `no worker of task queue ${this.taskQueue} took the change of ${task}`,
           {
             hint: 'start a worker (`task worker`, or `task dev` locally) for this task queue, then retry',
             cause: err,

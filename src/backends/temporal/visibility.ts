@@ -21,6 +21,8 @@ export interface VisibilityFilter {
   status?: keyof typeof EXECUTION_STATUSES;
   /** Only Cascadence runs (those carrying a run id). */
   cascadenceOnly?: boolean;
+  /** Only runs on this task queue (one deployment of task code). */
+  taskQueue?: string;
 }
 
 /** A string literal of the visibility query language. */
@@ -36,5 +38,6 @@ export function visibilityQuery(filter: VisibilityFilter): string {
   if (filter.runId !== undefined) parts.push(`${SEARCH_ATTRIBUTE_RUN_ID} = ${quote(filter.runId)}`);
   if (filter.groupHash !== undefined) parts.push(`${SEARCH_ATTRIBUTE_GROUP} = ${quote(filter.groupHash)}`);
   if (filter.status !== undefined) parts.push(`ExecutionStatus = '${EXECUTION_STATUSES[filter.status]}'`);
+  if (filter.taskQueue !== undefined) parts.push(`TaskQueue = ${quote(filter.taskQueue)}`);
   return parts.join(' AND ');
 }

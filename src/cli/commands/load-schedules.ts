@@ -1,4 +1,5 @@
 import { Args, Flags } from '@oclif/core';
+import { actorOf } from '../actor';
 import { BaseCommand } from '../base-command';
 import { CascadenceError } from '../../core/errors';
 
@@ -41,13 +42,14 @@ export default class LoadSchedules extends BaseCommand<typeof LoadSchedules> {
     });
     const pruned: string[] = [];
     const crons = new Map<string, string>();
+    const { scheduleTask, unscheduleTask } = await import('../../services/admin');
     await this.withCapability('schedules', async (b) => {
-      for (const request of requests) crons.set(request.task, (await b.schedule(request)).cron);
+      for (const request of requests) crons.set(request.task, (await scheduleTask(b, request, args.file)).cron);
       if (this.flags.prune) {
         const keep = new Set(requests.map((r) => r.task));
         for (const s of await b.schedules()) {
           if (!keep.has(s.name)) {
-            await b.unschedule(s.name);
+            await unscheduleTask(b, s.name, actorOf(this.flags));
             pruned.push(s.name);
           }
         }

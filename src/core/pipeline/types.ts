@@ -5,12 +5,34 @@
 import type { ContextPayload, StepName } from '../task';
 
 /** Status of one audit record. */
-export type AuditStatus = 'started' | 'success' | 'error' | 'skipped' | 'paused' | 'resumed' | 'context';
+export type AuditStatus =
+  | 'started'
+  | 'success'
+  | 'error'
+  | 'skipped'
+  | 'paused'
+  | 'resumed'
+  | 'context'
+  | AdminAction;
+
+/** What somebody did to a task or its schedule (stage `task` or `schedule`), recorded with who did it. */
+export type AdminAction =
+  | 'disabled'
+  | 'enabled'
+  | 'paused'
+  | 'resumed'
+  | 'scheduled'
+  | 'unscheduled'
+  | 'schedule-paused'
+  | 'schedule-resumed'
+  | 'triggered'
+  | 'loaded';
 
 /** One stage transition of one run. Ids are hashes; outputs are JSON previews of at most 256 characters. */
 export interface AuditRecord {
   task: string;
-  stage: StepName | 'pipeline';
+  /** A stage, the whole `pipeline`, or an admin action on the `task` or its `schedule`. */
+  stage: StepName | 'pipeline' | 'task' | 'schedule';
   status: AuditStatus;
   reason?: string;
   output?: string;

@@ -34,8 +34,9 @@ export default class Schedule extends BaseCommand<typeof Schedule> {
     const { args } = await this.parse(Schedule);
     const { parseInput } = await import('../../input');
     const input = parseInput(this.flags.input);
-    const info = await this.withCapability('schedules', (b) =>
-      b.schedule({
+    const { scheduleTask } = await import('../../../services/admin');
+    const info = await this.withBackend((b) =>
+      scheduleTask(b, {
         task: args.name,
         cron: args.cron,
         userId: this.flags['user-id'],
