@@ -2,7 +2,7 @@
  * Starting a worker from the CLI: the process-wide Runtime (installed once), the connection,
  * and graceful shutdown on SIGINT/SIGTERM (the Runtime's shutdown signals).
  */
-import { NativeConnection, type Worker } from '@temporalio/worker';
+import { NativeConnection, type LogLevel, type Worker } from '@temporalio/worker';
 import { installRuntime } from '../worker/runtime';
 
 export { installRuntime };
@@ -27,9 +27,9 @@ export interface RunningWorker {
 export async function startWorker(
   config: CascadenceConfig,
   registry: TaskRegistry,
-  extra: Partial<WorkerDeps> = {},
+  extra: Partial<WorkerDeps> & { logLevel?: LogLevel } = {},
 ): Promise<RunningWorker> {
-  installRuntime();
+  installRuntime(extra.logLevel);
   let connection: NativeConnection;
   try {
     connection = await NativeConnection.connect({ address: config.address });
@@ -42,6 +42,7 @@ export async function startWorker(
       },
     );
   }
+  const { logLevel: _logLevel, ...workerExtra } = extra;
   const { createEventBus } = await import('../events/create-bus');
   const events = await createEventBus(config);
   // Calendar-driven schedules update Temporal Schedules from an activity: give the worker a client.
@@ -57,7 +58,7 @@ export async function startWorker(
     namespace: config.namespace,
     taskQueue: config.taskQueue,
     registry,
-    ...extra,
+    ...workerExtra,
   });
   const done = worker.run().finally(async () => {
     await clientConnection.close();

@@ -17,6 +17,7 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
     const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
     const { startWorker } = await import('../worker-process');
     const running = await startWorker(config, registry, {
+      ...(this.flags.debug ? { logLevel: 'DEBUG' as const } : {}),
       ...(this.flags['max-concurrent-activities'] === undefined
         ? {}
         : { maxConcurrentActivityTaskExecutions: this.flags['max-concurrent-activities'] }),
