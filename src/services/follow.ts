@@ -47,6 +47,7 @@ export async function followRun(
   runRef: string,
   print: (line: string) => void,
   stop: Promise<void> = new Promise(() => undefined),
+  onStatus?: (status: PipelineStatus | DagStatus) => void,
 ): Promise<PipelineStatus | DagStatus | undefined> {
   const browser = requireCapability(backend, 'browse');
   let last: PipelineStatus | DagStatus | undefined;
@@ -55,6 +56,7 @@ export async function followRun(
   for (;;) {
     const { status, running } = await browser.observe(runRef);
     for (const line of statusChanges(last, status)) print(line);
+    onStatus?.(status);
     last = status;
     if (!running || stopped) return last;
     await Promise.race([new Promise((r) => setTimeout(r, POLL_MS)), stop]);
@@ -76,6 +78,7 @@ export async function runAndFollow(
   print: (line: string) => void,
   onStarted: (runId: string) => void,
   detach: Promise<void>,
+  onStatus?: (status: PipelineStatus | DagStatus) => void,
 ): Promise<FollowOutcome> {
   const runId = await requireCapability(backend, 'operate').start(request);
   onStarted(runId);
@@ -85,6 +88,7 @@ export async function runAndFollow(
     runId,
     print,
     detach.then(() => void (detached = true)),
+    onStatus,
   );
   if (detached) return { runId, detached: true };
   return { runId, detached: false, result: await requireCapability(backend, 'browse').result(runId) };

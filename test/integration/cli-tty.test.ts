@@ -36,6 +36,21 @@ it('shows live progress on a terminal, and Ctrl+C detaches without cancelling', 
       expect(shown).toMatch(/^run-id\s+[0-9a-f-]{36}/m);
       expect(shown).toMatch(/intake\s+success \d+ms/);
       expect(shown).toMatch(/plan\s+success \d+ms/);
+      // The stages in pipeline order (a skipped research before plan, not after run), in aligned columns.
+      const lines = shown.split('\n');
+      const row = (stage: string): number => lines.findIndex((l) => new RegExp(`^\\s+${stage}\\s`).test(l));
+      const order = ['intake', 'research', 'plan', 'precheck', 'run'].map(row);
+      expect(order.every((i) => i >= 0)).toBe(true);
+      expect([...order].sort((x, y) => x - y)).toEqual(order);
+      const column = (stage: string): number => (lines[row(stage)] ?? '').search(/(success|skipped|running)/);
+      expect(new Set(['intake', 'research', 'plan', 'precheck', 'run'].map(column)).size).toBe(1);
+      expect(lines[row('research')]).toMatch(/skipped\s+no research method/);
+      // The subtask counts on their own line, and the running stage's time going up in place.
+      await eventually(() => /^\s+subtasks\s+\d\/3 done/m.test(screen()), 'the subtask counts');
+      const elapsed = (): number => Number(/run\s+running (\d+\.\d)s/.exec(screen())?.[1] ?? NaN);
+      const first = elapsed();
+      await eventually(() => elapsed() > first, 'the elapsed time to go up');
+      expect(screen().match(/run\s+running/g)).toHaveLength(1);
       tmux('send-keys', '-t', session, 'C-c');
       await eventually(() => screen().includes('EXIT='), 'the CLI to exit');
       const final = screen();

@@ -76,14 +76,19 @@ export default class Run extends BaseCommand<typeof Run> {
     const onSigint = (): void => detach();
     process.on('SIGINT', onSigint);
     try {
-      const { runAndFollow } = await import('../../services/follow');
+      const [{ runAndFollow }, { TerminalProgress }] = await Promise.all([
+        import('../../services/follow'),
+        import('../progress'),
+      ]);
+      const progress = new TerminalProgress(process.stdout);
       const outcome = await runAndFollow(
         backend,
         request,
-        (line) => this.log(`  ${line}`),
+        () => undefined,
         (runId) => this.log(`run-id\t${runId}`),
         detached,
-      );
+        (status) => progress.render(status),
+      ).finally(() => progress.finish());
       if (outcome.detached) {
         const { runId } = outcome;
         this.log(

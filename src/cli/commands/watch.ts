@@ -13,7 +13,17 @@ export default class Watch extends BaseCommand<typeof Watch> {
         import('../../services/follow'),
         import('../../backends/backend'),
       ]);
-      const last = await followRun(backend, args['run-id'], (line) => this.log(line));
+      // On a terminal the stages are drawn in place; elsewhere each change is one plain line.
+      const { TerminalProgress } = await import('../progress');
+      const progress =
+        process.stdout.isTTY && !this.flags.json ? new TerminalProgress(process.stdout, Date.now, '') : undefined;
+      const last = await followRun(
+        backend,
+        args['run-id'],
+        progress ? () => undefined : (line) => this.log(line),
+        undefined,
+        progress ? (status) => progress.render(status) : undefined,
+      ).finally(() => progress?.finish());
       const result = await requireCapability(backend, 'browse').result(args['run-id']);
       if (this.flags.json) {
         return this.printJson({
