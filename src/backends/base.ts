@@ -14,6 +14,7 @@ import {
   type DagResult,
   type PipelineRequest,
   type PipelineStatus,
+  type RecordSource,
 } from '../core';
 import { createStageRunner, type StageRunner } from '../activities/stage-runner';
 import { cancelled, createWaiters, inProcessPorts } from '../runtime/in-process';
@@ -73,7 +74,7 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
   readonly name: string = 'base';
   private readonly runner: StageRunner;
   private readonly store: AuditStore;
-  private readonly record: (record: AuditRecord) => void;
+  private readonly record: (record: AuditRecord, source?: RecordSource) => void;
   private readonly live = new Map<string, LiveRun>();
 
   constructor(private readonly options: BaseBackendOptions) {
@@ -84,9 +85,9 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
     this.store = options.audit ?? new MemoryAuditStore();
     const { events } = options;
     this.record = events
-      ? (r) => {
+      ? (r, source) => {
           this.store.append(r);
-          events.publish({ type: 'audit', record: r });
+          events.publish({ type: 'audit', record: r, ...(source ? { source } : {}) });
         }
       : (r) => this.store.append(r);
   }

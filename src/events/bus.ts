@@ -4,10 +4,11 @@
  * Events feature and plugs into the same interface.
  */
 import type { Writable } from 'node:stream';
-import type { AuditRecord } from '../core/pipeline';
+import type { AuditRecord, RecordSource } from '../core/pipeline';
+import { toUmeEvents } from './ume';
 
-/** An event Cascadence publishes. */
-export type CascadenceEvent = { type: 'audit'; record: AuditRecord };
+/** An event Cascadence publishes: an audit record and where it comes from (its run and place in the trail). */
+export type CascadenceEvent = { type: 'audit'; record: AuditRecord; source?: RecordSource };
 
 /** Somewhere events go. `publish` must not throw or block the caller for long. */
 export interface EventBus {
@@ -32,11 +33,15 @@ export class MemoryTransport implements EventBus {
   }
 }
 
-/** Writes each event as one JSON line (default: stderr, so stdout stays for command output). */
+/**
+ * Writes each event as one JSON line (default: stderr, so stdout stays for command output): the
+ * versioned UME events of a record with its source, the bare record otherwise.
+ */
 export class LogTransport implements EventBus {
   constructor(private readonly out: Writable = process.stderr) {}
 
   publish(event: CascadenceEvent): void {
-    this.out.write(`${JSON.stringify(event)}\n`);
+    const lines = event.source ? toUmeEvents(event.record, event.source) : [event];
+    this.out.write(lines.map((e) => `${JSON.stringify(e)}\n`).join(''));
   }
 }

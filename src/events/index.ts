@@ -4,3 +4,4 @@
 export * from './hash';
 export * from './bus';
 export * from './audit-store';
+export * from './ume';

@@ -9,7 +9,6 @@ import {
   STAGE_DEFAULTS,
   durationMs,
   isCascadenceError,
-  type AuditRecord,
   type PipelinePorts,
   type PipelineRequest,
   type SubtaskRef,
@@ -58,7 +57,7 @@ export function createWaiters(signal?: AbortSignal): {
 /** Ports that run a pipeline in this process; `signal` cancels the run and its subtasks. */
 export function inProcessPorts(
   runner: StageRunner,
-  record: ((record: AuditRecord) => void) | undefined,
+  record: PipelinePorts['record'] | undefined,
   signal: AbortSignal = new AbortController().signal,
 ): PipelinePorts {
   const ports: PipelinePorts = {

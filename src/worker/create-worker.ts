@@ -39,7 +39,8 @@ export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSin
   return {
     audit: {
       record: {
-        fn: (_info, record) => events?.publish({ type: 'audit', record }),
+        fn: (info, record, source) =>
+          events?.publish({ type: 'audit', record, source: source ?? { workflowId: info.workflowId, seq: -1 } }),
         callDuringReplay: false,
       },
     },

@@ -9,6 +9,7 @@ import type {
   ContextPayload,
   DagStatus,
   PipelineStatus,
+  RecordSource,
   TaskFlagsChange,
   TaskFlagsPatch,
 } from '../core';
@@ -28,7 +29,7 @@ export const attachContextUpdate = defineUpdate<ContextDelivery, [ContextPayload
 
 /** Sinks the worker provides: audit records leave the workflow here, fire-and-forget, never during replay. */
 export interface AuditSinks extends Sinks {
-  audit: { record(record: AuditRecord): void };
+  audit: { record(record: AuditRecord, source?: RecordSource): void };
 }
 
 /** The task catalogue's flags of every task, with its version. */

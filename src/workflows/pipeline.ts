@@ -140,7 +140,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     },
     waitUntil: (predicate) => condition(predicate),
     now: () => Date.now(),
-    record: (rec) => audit.record(rec),
+    record: (rec, source) => audit.record(rec, source),
     isCancellation,
     ...admission(request),
   };

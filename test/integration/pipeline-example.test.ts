@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { TemporalBackend } from '../../src/backends/temporal';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { hashId } from '../../src/events/hash';
+import { checkRunEvents } from '../conformance/events-check';
 import { FIVE_STAGE_AUDIT } from '../helpers/tasks';
 import { connect, serverAddress, uniqueQueue, withWorker, type TestConnections } from '../helpers/temporal';
 
@@ -75,6 +76,10 @@ it("publishes every audit record on the worker's event bus (workflow sinks), has
     expect(records.map((r) => `${r.stage}:${r.status}`)).toEqual(FIVE_STAGE_AUDIT);
     expect(JSON.stringify(records)).not.toContain(rawUser);
     expect(records[0]?.user_hash).toBe(hashId(rawUser, ''));
+    // The same versioned events as in process, ids derived from the workflow id and the record's place.
+    const ume = checkRunEvents(events.events, runId, [rawUser]);
+    expect(ume[0]?.event_id).toBe(`example-${runId}#0:audit_record`);
+    expect(ume.filter((e) => e.event_type === 'task_spec')).toHaveLength(5);
   } finally {
     await backend.close();
   }

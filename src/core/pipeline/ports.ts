@@ -3,7 +3,7 @@
  * activities, child workflows and conditions, or direct in-process calls). Workflow-safe.
  */
 import type { PipelineRequest, SubtaskRef, TaskDescription } from '../task';
-import type { AuditRecord, StepCall } from './types';
+import type { AuditRecord, RecordSource, StepCall } from './types';
 
 /** The outside world of a pipeline run. */
 export interface PipelinePorts {
@@ -23,7 +23,7 @@ export interface PipelinePorts {
   /** Current time in milliseconds since the epoch (workflow time on Temporal). */
   now(): number;
   /** Receives every audit record as it is made (stores and event buses hang here). */
-  record?(record: AuditRecord): void;
+  record?(record: AuditRecord, source: RecordSource): void;
   /** Called after pause, resume or context changes, so `waitUntil` can re-check. */
   changed?(): void;
   /** True for the runtime's cancellation errors, which pass through untouched (no fallback, no wrapping). */

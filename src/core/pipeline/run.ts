@@ -7,6 +7,7 @@
  */
 import { CascadenceError, ERROR_TABLE, isErrorCode, partialOf, rootCode, rootMessage } from '../errors';
 import { validateContextPayload } from '../context';
+import { pipelineWorkflowId } from '../ids';
 import { normalisePlan, preview } from '../plan';
 import {
   DEFAULT_MAX_DEPTH,
@@ -386,7 +387,10 @@ export class PipelineRun {
       time: this.iso(this.ports.now()),
     };
     this.audit.push(rec);
-    this.ports.record?.(rec);
+    this.ports.record?.(rec, {
+      workflowId: this.request.workflowId ?? pipelineWorkflowId(this.request.task, this.request.runId),
+      seq: this.audit.length - 1,
+    });
   }
 
   private isFinished(): boolean {

@@ -42,6 +42,15 @@ export interface AuditRecord {
   time: string;
 }
 
+/**
+ * Where a record comes from: its run's workflow id and its position in the run's trail, so any
+ * event made of it has an id that is the same however often it is emitted.
+ */
+export interface RecordSource {
+  workflowId: string;
+  seq: number;
+}
+
 /** Status of one step in the status query. */
 export interface StepStatus {
   status: 'pending' | 'running' | 'success' | 'error' | 'skipped';

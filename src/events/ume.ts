@@ -1,0 +1,127 @@
+/**
+ * Versioned events ("UME"), made from the audit records runs emit. Every event carries its
+ * `event_type`, `schema_version`, a deterministic `event_id` (`<workflow id>#<record
+ * sequence>:<event type>`, so an event emitted twice has one id and a broker can drop the
+ * second), the task, the run id, the run's workflow id and hashed ids only. Each type has a JSON
+ * Schema in `schemas/events/`. Subjects: `<prefix>.<kind>.<task>` under `UME_NATS_SUBJECT`
+ * (default `cascadence`), e.g. `cascadence.stage.example`. Node-only.
+ */
+import type { AuditRecord, RecordSource } from '../core/pipeline';
+
+/** The event schemas' version. */
+export const SCHEMA_VERSION = 1;
+
+/** Every event type, with the subject kind it is published under. */
+export const EVENT_KINDS = {
+  task_spec: 'spec',
+  stage_update: 'stage',
+  audit_record: 'audit',
+  task_note: 'note',
+  task_run: 'run',
+  pointer_update: 'pointer',
+  idea_seed: 'idea',
+} as const;
+
+export type UmeEventType = keyof typeof EVENT_KINDS;
+
+/** What every event carries. */
+export interface UmeEventBase {
+  event_type: UmeEventType;
+  schema_version: typeof SCHEMA_VERSION;
+  event_id: string;
+  time: string;
+  task: string;
+  run_id: string;
+  workflow_id: string;
+  user_hash: string;
+  group_hash: string;
+}
+
+/** A stage started. */
+export interface TaskSpecEvent extends UmeEventBase {
+  event_type: 'task_spec';
+  stage: AuditRecord['stage'];
+}
+/** A stage ended. */
+export interface StageUpdateEvent extends UmeEventBase {
+  event_type: 'stage_update';
+  stage: AuditRecord['stage'];
+  status: 'success' | 'error' | 'skipped';
+  reason?: string;
+  output?: string;
+}
+/** Any audit record. */
+export interface AuditRecordEvent extends UmeEventBase {
+  event_type: 'audit_record';
+  record: Pick<AuditRecord, 'stage' | 'status' | 'reason' | 'output'>;
+}
+/** Context attached to a run. */
+export interface TaskNoteEvent extends UmeEventBase {
+  event_type: 'task_note';
+  stage: AuditRecord['stage'];
+  note: string;
+}
+/** A run's pipeline-level outcome. */
+export interface TaskRunEvent extends UmeEventBase {
+  event_type: 'task_run';
+  state: 'skipped' | 'completed' | 'failed' | 'precheck_failed';
+  reason?: string;
+}
+
+/** The events made from records. */
+export type UmeEvent = TaskSpecEvent | StageUpdateEvent | AuditRecordEvent | TaskNoteEvent | TaskRunEvent;
+
+const ENDED = new Set(['success', 'error', 'skipped']);
+
+/** The events one audit record stands for: always its `audit_record`, and the one its status means. */
+export function toUmeEvents(record: AuditRecord, source: RecordSource): UmeEvent[] {
+  const base = (type: UmeEventType): UmeEventBase => ({
+    event_type: type,
+    schema_version: SCHEMA_VERSION,
+    event_id: `${source.workflowId}#${source.seq}:${type}`,
+    time: record.time,
+    task: record.task,
+    run_id: record.run_id,
+    workflow_id: source.workflowId,
+    user_hash: record.user_hash,
+    group_hash: record.group_hash,
+  });
+  const detail = {
+    ...(record.reason === undefined ? {} : { reason: record.reason }),
+    ...(record.output === undefined ? {} : { output: record.output }),
+  };
+  const events: UmeEvent[] = [
+    {
+      ...base('audit_record'),
+      event_type: 'audit_record',
+      record: { stage: record.stage, status: record.status, ...detail },
+    },
+  ];
+  const stage = record.stage;
+  if (stage === 'pipeline' && record.status === 'skipped') {
+    events.push({
+      ...base('task_run'),
+      event_type: 'task_run',
+      state: 'skipped',
+      ...(record.reason ? { reason: record.reason } : {}),
+    });
+  } else if (record.status === 'started') {
+    events.push({ ...base('task_spec'), event_type: 'task_spec', stage });
+  } else if (record.status === 'context') {
+    events.push({ ...base('task_note'), event_type: 'task_note', stage, note: record.output ?? '' });
+  } else if (ENDED.has(record.status) && stage !== 'task' && stage !== 'schedule') {
+    events.push({
+      ...base('stage_update'),
+      event_type: 'stage_update',
+      stage,
+      status: record.status as StageUpdateEvent['status'],
+      ...detail,
+    });
+  }
+  return events;
+}
+
+/** The subject of `event` under `prefix`: `<prefix>.<kind>.<task>` (dots in a task name become `_`, a subject separator). */
+export function subjectOf(prefix: string, event: Pick<UmeEvent, 'event_type' | 'task'>): string {
+  return `${prefix}.${EVENT_KINDS[event.event_type]}.${event.task.replace(/\./g, '_')}`;
+}

@@ -1,0 +1,29 @@
+/** The versioned events of a real in-process run (the base backend): schemas, ids, subjects, privacy. */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { BaseBackend } from '../../../src/backends/base';
+import { MemoryTransport } from '../../../src/events/bus';
+import { createDefaultRegistry } from '../../../src/plugins/builtin';
+import { TaskStateStore } from '../../../src/runtime/task-state';
+import { checkRunEvents } from '../../conformance/events-check';
+
+it('a run publishes its stages as versioned events, valid against their schemas, hashed ids only', async () => {
+  const events = new MemoryTransport();
+  const backend = new BaseBackend({
+    registry: createDefaultRegistry(),
+    state: new TaskStateStore(join(mkdtempSync(join(tmpdir(), 'cascadence-ume-')), 'state.json')),
+    hashSecret: 'ume',
+    events,
+  });
+  const user = `raw-user-${randomUUID()}`;
+  const group = `raw-group-${randomUUID()}`;
+  const { runId } = await backend.run({ task: 'example', userId: user, groupId: group, input: { name: 'Ada' } });
+  const ume = checkRunEvents(events.events, runId, [user, group]);
+  expect(
+    ume.filter((e) => e.event_type !== 'audit_record').map((e) => `${e.event_type}:${'stage' in e ? e.stage : ''}`),
+  ).toEqual(['intake', 'research', 'plan', 'run', 'verify'].flatMap((s) => [`task_spec:${s}`, `stage_update:${s}`]));
+  expect(ume[0]?.event_id).toBe(`example-${runId}#0:audit_record`);
+  await backend.close();
+});
