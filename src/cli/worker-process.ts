@@ -61,6 +61,7 @@ export async function startWorker(
     ...workerExtra,
   });
   const done = worker.run().finally(async () => {
+    await events?.close?.();
     await clientConnection.close();
     await connection.close();
   });

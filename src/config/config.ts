@@ -17,7 +17,7 @@ export type BackendName = (typeof BACKENDS)[number];
 export const BACKEND_ALIASES: Readonly<Record<string, BackendName>> = { dag: 'cron-deps' };
 
 /** Event transports available now. */
-export const EVENT_TRANSPORTS = ['none', 'log'] as const;
+export const EVENT_TRANSPORTS = ['none', 'log', 'nats'] as const;
 
 const home = (file: string): string => join(homedir(), '.cascadence', file);
 
@@ -40,8 +40,14 @@ export interface CascadenceConfig {
   schedulesPath: string;
   /** Folder of DAG files found by name (`task dag run etl` → `<dagsPath>/etl.yml`). */
   dagsPath: string;
-  /** Event transport: `none`, or `log` (JSON lines on stderr). */
+  /** Event transport: `none`, `log` (JSON lines on stderr) or `nats` (JetStream, through the outbox). */
   events: string;
+  /** NATS server(s) of the `nats` transport. */
+  natsUrl: string;
+  /** Subject prefix of the events (and the stream's subjects, `<prefix>.>`). */
+  natsSubject: string;
+  /** Folder of the worker's durable event outbox. */
+  outboxPath: string;
   /** Modules whose tasks are registered beside the built-in ones (CLI and worker alike). */
   taskModules: string[];
   /** The CronyxServer of the `cronyx` backend. */
@@ -93,7 +99,10 @@ const SETTINGS: Setting[] = [
   { field: 'auditPath', keys: ['audit_path'], env: ['CASCADENCE_AUDIT_PATH'], kind: 'string' },
   { field: 'schedulesPath', keys: ['schedules_path'], env: ['CASCADENCE_SCHEDULES_PATH'], kind: 'string' },
   { field: 'dagsPath', keys: ['dags_path'], env: ['CASCADENCE_DAGS_PATH'], kind: 'string' },
-  { field: 'events', keys: ['events'], env: ['CASCADENCE_EVENTS'], kind: 'string' },
+  { field: 'events', keys: ['events', 'ume_transport'], env: ['CASCADENCE_EVENTS', 'UME_TRANSPORT'], kind: 'string' },
+  { field: 'natsUrl', keys: ['ume_nats_url', 'ume_nats_conn'], env: ['UME_NATS_CONN', 'UME_NATS_URL'], kind: 'string' },
+  { field: 'natsSubject', keys: ['ume_nats_subject'], env: ['UME_NATS_SUBJECT'], kind: 'string' },
+  { field: 'outboxPath', keys: ['outbox_path'], env: ['CASCADENCE_OUTBOX_PATH'], kind: 'string' },
   { field: 'taskModules', keys: ['task_modules'], env: ['CASCADENCE_TASK_MODULES'], kind: 'list' },
   { field: 'cronyxBaseUrl', keys: ['cronyx_base_url'], env: ['CRONYX_BASE_URL'], kind: 'string' },
   { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
@@ -121,6 +130,9 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     schedulesPath: home('schedules.yml'),
     dagsPath: 'dags',
     events: 'none',
+    natsUrl: 'nats://127.0.0.1:4222',
+    natsSubject: 'cascadence',
+    outboxPath: home('outbox'),
     taskModules: [],
     cronyxBaseUrl: undefined,
     cronyxTimeout: 5,

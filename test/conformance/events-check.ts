@@ -18,6 +18,13 @@ const validators = new Map<string, ValidateFunction>(
   ]),
 );
 
+/** Throws unless `event` is valid against the schema of its type. */
+export function validateUme(event: Record<string, unknown>): void {
+  const validate = validators.get(String(event.event_type));
+  if (!validate) throw new Error(`no schema for event type ${String(event.event_type)}`);
+  if (!(validate(event) as boolean)) throw new Error(`${String(event.event_type)}: ${ajv.errorsText(validate.errors)}`);
+}
+
 /** The UME events of run `runId` among `published`, checked; returns them in emission order. */
 export function checkRunEvents(published: CascadenceEvent[], runId: string, rawIds: string[]): UmeEvent[] {
   expect([...validators.keys()].sort()).toEqual(Object.keys(EVENT_KINDS).sort());

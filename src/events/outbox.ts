@@ -1,0 +1,116 @@
+/**
+ * The worker's durable outbox: events are appended to a file on the worker's disk as runs
+ * record them and leave it only once the broker acknowledged them, so a broker outage or a worker
+ * crash loses nothing (what is still there is sent on restart). Appending is a local write: a
+ * stage never waits on the network. The file is bounded: past `maxBytes`, new events are dropped
+ * and counted. Node-only.
+ */
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { UmeEvent } from './ume';
+
+/** Options of an outbox. */
+export interface OutboxOptions {
+  /** Folder of the outbox files (`events.jsonl`, `acked`). */
+  dir: string;
+  /** Largest size of unsent events (default 64 MiB). */
+  maxBytes?: number;
+  /** Told once per burst of drops. */
+  warn?: (line: string) => void;
+}
+
+/** A durable, bounded queue of events on disk. */
+export class Outbox {
+  private readonly file: string;
+  private readonly ackFile: string;
+  private readonly maxBytes: number;
+  private readonly warn: (line: string) => void;
+  /** Events appended and not yet acknowledged, oldest first (the file's tail, from `acked` on). */
+  private readonly queue: UmeEvent[] = [];
+  private bytes = 0;
+  /** Lines of the file already acknowledged. */
+  private acked = 0;
+  private total = 0;
+  /** Events dropped because the outbox was full. */
+  dropped = 0;
+  private warnedFull = false;
+
+  constructor(options: OutboxOptions) {
+    mkdirSync(options.dir, { recursive: true });
+    this.file = join(options.dir, 'events.jsonl');
+    this.ackFile = join(options.dir, 'acked');
+    this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
+    this.warn = options.warn ?? ((line) => process.stderr.write(`${line}\n`));
+    this.load();
+  }
+
+  /** What a previous process left: every event after the acknowledged ones (a torn last line is skipped). */
+  private load(): void {
+    if (!existsSync(this.file)) return;
+    const lines = readFileSync(this.file, 'utf8').split('\n');
+    if (lines.at(-1) === '') lines.pop();
+    this.total = lines.length;
+    this.acked = existsSync(this.ackFile) ? Math.min(Number(readFileSync(this.ackFile, 'utf8')) || 0, lines.length) : 0;
+    for (const line of lines.slice(this.acked)) {
+      try {
+        this.queue.push(JSON.parse(line) as UmeEvent);
+        this.bytes += line.length + 1;
+      } catch {
+        // A line torn by a crash mid-write: never acknowledged, so nothing is lost but that partial write.
+      }
+    }
+  }
+
+  /** Events waiting to be sent. */
+  get depth(): number {
+    return this.queue.length;
+  }
+
+  /** Appends events durably; drops them (counted, said once) when the outbox is full. */
+  append(events: UmeEvent[]): void {
+    if (events.length === 0) return;
+    const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+    if (this.bytes + text.length > this.maxBytes) {
+      this.dropped += events.length;
+      if (!this.warnedFull) {
+        this.warnedFull = true;
+        this.warn(
+          `event outbox ${this.file} is full (${this.maxBytes} bytes): dropping events until the broker takes some`,
+        );
+      }
+      return;
+    }
+    appendFileSync(this.file, text);
+    this.queue.push(...events);
+    this.bytes += text.length;
+    this.total += events.length;
+  }
+
+  /** The oldest unsent events, at most `max`. */
+  peek(max: number): UmeEvent[] {
+    return this.queue.slice(0, max);
+  }
+
+  /** Marks the `count` oldest events as acknowledged; compacts the file once everything is. */
+  ack(count: number): void {
+    for (const e of this.queue.splice(0, count)) this.bytes -= JSON.stringify(e).length + 1;
+    this.acked += count;
+    this.warnedFull = false;
+    if (this.queue.length === 0) {
+      // Everything sent: start the file afresh (the acknowledged count first, so a crash in between re-sends nothing new).
+      writeFileSync(`${this.file}.tmp`, '');
+      renameSync(`${this.file}.tmp`, this.file);
+      writeFileSync(this.ackFile, '0');
+      this.acked = 0;
+      this.total = 0;
+      this.bytes = 0;
+    } else {
+      writeFileSync(this.ackFile, String(this.acked));
+    }
+  }
+
+  /** Size of the outbox file (for tests and metrics). */
+  fileBytes(): number {
+    return existsSync(this.file) ? statSync(this.file).size : 0;
+  }
+}

@@ -1,0 +1,103 @@
+/**
+ * Versioned events on a real NATS JetStream (nats-server -js), through the worker's durable
+ * outbox: every event of every run arrives exactly once, valid and free of raw ids, also when
+ * NATS is away while runs go on (they do not wait for it).
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TemporalBackend } from '../../src/backends/temporal';
+import { NatsTransport } from '../../src/events/nats';
+import { createDefaultRegistry } from '../../src/plugins/builtin';
+import { createWorker } from '../../src/worker/create-worker';
+import { eventually } from '../conformance/pipeline-suite';
+import { validateUme } from '../conformance/events-check';
+import { NatsServer } from '../helpers/nats';
+import { connect, testBackend, uniqueQueue, type TestConnections } from '../helpers/temporal';
+
+let conns: TestConnections;
+let nats: NatsServer;
+let transport: NatsTransport;
+let backend: TemporalBackend;
+let stopWorker: () => Promise<void>;
+const subject = `ev${randomUUID().slice(0, 8)}`;
+
+beforeAll(async () => {
+  conns = await connect();
+  nats = await NatsServer.start();
+  transport = new NatsTransport({
+    servers: nats.url,
+    subject,
+    outboxDir: mkdtempSync(join(tmpdir(), 'cascadence-outbox-')),
+    warn: () => undefined,
+  }).start();
+  const registry = createDefaultRegistry();
+  const taskQueue = uniqueQueue('events-nats');
+  const worker = await createWorker({
+    connection: conns.native,
+    taskQueue,
+    registry,
+    events: transport,
+    shutdownGraceTime: '1s',
+  });
+  const running = worker.run();
+  stopWorker = async () => {
+    worker.shutdown();
+    await running;
+  };
+  backend = await testBackend(registry, taskQueue);
+});
+afterAll(async () => {
+  await stopWorker?.();
+  await transport?.close();
+  await backend?.close();
+  await nats?.stop();
+  await conns?.close();
+});
+
+/** The event ids JetStream holds for `runIds`, with every event checked. */
+async function storedIds(runIds: string[], raw: string): Promise<string[]> {
+  const all = await nats.messages(transport.stream);
+  const mine = all.filter((m) => runIds.includes(String(m.event.run_id))).map((m) => m.event);
+  for (const e of mine) validateUme(e);
+  expect(JSON.stringify(mine)).not.toContain(raw);
+  return mine.map((e) => String(e.event_id));
+}
+
+/** Every event id the five-stage example's runs make: two per record, ten records per run. */
+const expectedIds = (runIds: string[]): string[] =>
+  runIds.flatMap((runId) =>
+    Array.from({ length: 10 }, (_, seq) => {
+      const spec = seq % 2 === 0 ? 'task_spec' : 'stage_update';
+      return [`example-${runId}#${seq}:audit_record`, `example-${runId}#${seq}:${spec}`];
+    }).flat(),
+  );
+
+it('publishes every event of a run to JetStream exactly once, on subjects <prefix>.<kind>.<task>', async () => {
+  const raw = `raw-user-${randomUUID()}`;
+  const runIds: string[] = [];
+  for (let i = 0; i < 3; i++) runIds.push((await backend.run({ task: 'example', userId: raw, groupId: 'g' })).runId);
+  await eventually(() => transport.outbox.depth === 0, 'the outbox to drain');
+  const ids = await storedIds(runIds, raw);
+  expect([...ids].sort()).toEqual(expectedIds(runIds).sort());
+  const subjects = (await nats.messages(transport.stream))
+    .filter((m) => runIds.includes(String(m.event.run_id)))
+    .map((m) => m.subject);
+  expect(new Set(subjects)).toEqual(
+    new Set([`${subject}.audit.example`, `${subject}.spec.example`, `${subject}.stage.example`]),
+  );
+});
+
+it('keeps events in the outbox while NATS is away; runs go on; all arrive once it is back, none twice', async () => {
+  const raw = `raw-user-${randomUUID()}`;
+  await nats.stop();
+  const runIds: string[] = [];
+  for (let i = 0; i < 3; i++) runIds.push((await backend.run({ task: 'example', userId: raw, groupId: 'g' })).runId);
+  expect(transport.outbox.depth).toBeGreaterThan(0);
+  await nats.resume();
+  await eventually(() => transport.outbox.depth === 0, 'the outbox to drain after NATS came back', 60_000);
+  const ids = await storedIds(runIds, raw);
+  expect(ids.length).toBe(new Set(ids).size);
+  expect([...ids].sort()).toEqual(expectedIds(runIds).sort());
+});
