@@ -81,9 +81,7 @@ export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
 /** Every capability: runs and their operations, DAGs, schedules, histories and browsing runs, from any machine. */
-export class TemporalBackend
-  implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser, ActionLog
-{
+export class TemporalBackend implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser, ActionLog {
   readonly name = 'temporal';
 
   private readonly options: TemporalBackendOptions & TaskCatalogue;
@@ -283,7 +281,9 @@ export class TemporalBackend
     const ids: string[] = [];
     if (runId) ids.push(pipelineWorkflowId(task, runId));
     else {
-      for await (const wf of this.client.workflow.list({ query: visibilityQuery({ task, taskQueue: this.options.taskQueue }) })) {
+      for await (const wf of this.client.workflow.list({
+        query: visibilityQuery({ task, taskQueue: this.options.taskQueue }),
+      })) {
         ids.push(wf.workflowId);
         if (ids.length >= limit) break;
       }
@@ -303,9 +303,7 @@ export class TemporalBackend
     );
     // The task's admin actions (from the catalogue) beside its runs' records: of this run only, with a run id.
     const actions = (await this.catalogue.actions(task)).filter((r) => !runId || r.run_id === runId);
-    return [...records.flat(), ...actions]
-      .filter((r) => r.task === task)
-      .sort((a, b) => a.time.localeCompare(b.time));
+    return [...records.flat(), ...actions].filter((r) => r.task === task).sort((a, b) => a.time.localeCompare(b.time));
   }
 
   async listRuns(filter: RunFilter): Promise<RunSummary[]> {

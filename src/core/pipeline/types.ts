@@ -5,15 +5,7 @@
 import type { ContextPayload, StepName } from '../task';
 
 /** Status of one audit record. */
-export type AuditStatus =
-  | 'started'
-  | 'success'
-  | 'error'
-  | 'skipped'
-  | 'paused'
-  | 'resumed'
-  | 'context'
-  | AdminAction;
+export type AuditStatus = 'started' | 'success' | 'error' | 'skipped' | 'paused' | 'resumed' | 'context' | AdminAction;
 
 /** What somebody did to a task or its schedule (stage `task` or `schedule`), recorded with who did it. */
 export type AdminAction =
