@@ -33,6 +33,9 @@ export class Outbox {
   private total = 0;
   /** Events dropped because the outbox was full. */
   dropped = 0;
+  /** Ids of recent events (a replayed workflow emits its records again: they are not queued twice). */
+  private readonly seen = new Set<string>();
+  private readonly maxSeen = 100_000;
   private warnedFull = false;
 
   constructor(options: OutboxOptions) {
@@ -53,7 +56,9 @@ export class Outbox {
     this.acked = existsSync(this.ackFile) ? Math.min(Number(readFileSync(this.ackFile, 'utf8')) || 0, lines.length) : 0;
     for (const line of lines.slice(this.acked)) {
       try {
-        this.queue.push(JSON.parse(line) as UmeEvent);
+        const event = JSON.parse(line) as UmeEvent;
+        this.queue.push(event);
+        this.remember(event.event_id);
         this.bytes += line.length + 1;
       } catch {
         // A line torn by a crash mid-write: never acknowledged, so nothing is lost but that partial write.
@@ -66,8 +71,17 @@ export class Outbox {
     return this.queue.length;
   }
 
-  /** Appends events durably; drops them (counted, said once) when the outbox is full. */
-  append(events: UmeEvent[]): void {
+  private remember(id: string): void {
+    this.seen.add(id);
+    if (this.seen.size > this.maxSeen) this.seen.delete(this.seen.values().next().value as string);
+  }
+
+  /**
+   * Appends events durably, skipping those this outbox already took (a replay emits them again);
+   * drops them (counted, said once) when the outbox is full.
+   */
+  append(all: UmeEvent[]): void {
+    const events = all.filter((e) => !this.seen.has(e.event_id));
     if (events.length === 0) return;
     const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
     if (this.bytes + text.length > this.maxBytes) {
@@ -81,6 +95,7 @@ export class Outbox {
       return;
     }
     appendFileSync(this.file, text);
+    for (const e of events) this.remember(e.event_id);
     this.queue.push(...events);
     this.bytes += text.length;
     this.total += events.length;

@@ -34,14 +34,18 @@ export interface WorkerDeps {
   calendar?: Omit<CalendarDeps, 'taskQueue'>;
 }
 
-/** Sinks that publish audit records on the event bus, only on first execution (never during replay). */
+/**
+ * Sinks that publish audit records on the event bus. They run during replay too: a worker that
+ * died after a workflow task completed but before its sink calls ran would otherwise lose those
+ * records; a replayed record has the same event id, so the outbox and JetStream drop the repeat.
+ */
 export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSinks> {
   return {
     audit: {
       record: {
         fn: (info, record, source) =>
           events?.publish({ type: 'audit', record, source: source ?? { workflowId: info.workflowId, seq: -1 } }),
-        callDuringReplay: false,
+        callDuringReplay: true,
       },
     },
   };

@@ -101,3 +101,77 @@ it('keeps events in the outbox while NATS is away; runs go on; all arrive once i
   expect(ids.length).toBe(new Set(ids).size);
   expect([...ids].sort()).toEqual(expectedIds(runIds).sort());
 });
+
+it('loses no event and repeats none when a worker is SIGKILLed mid-run and another one finishes it', async () => {
+  const { spawn } = await import('node:child_process');
+  const { mkdirSync, readFileSync, rmSync, writeFileSync } = await import('node:fs');
+  const { BIN } = await import('../helpers/cli');
+  const { loadTaskModules } = await import('../../src/plugins/task-modules');
+  const { TemporalBackend: Backend } = await import('../../src/backends/temporal');
+  const { serverAddress } = await import('../helpers/temporal');
+  const module = join(__dirname, '..', 'fixtures', 'crash-tasks', 'tasks.js');
+  const dir = mkdtempSync(join(tmpdir(), 'cascadence-crash-events-'));
+  mkdirSync(join(dir, 'outbox'));
+  const crashSubject = `crash${randomUUID().slice(0, 8)}`;
+  const env = {
+    ...process.env,
+    CASCADENCE_TASK_MODULES: module,
+    CRASH_JOURNAL: join(dir, 'journal'),
+    CRASH_BLOCK: join(dir, 'block'),
+    CASCADENCE_EVENTS: 'nats',
+    UME_NATS_URL: nats.url,
+    UME_NATS_SUBJECT: crashSubject,
+    CASCADENCE_OUTBOX_PATH: join(dir, 'outbox'),
+  };
+  writeFileSync(env.CRASH_BLOCK, '');
+  writeFileSync(env.CRASH_JOURNAL, '');
+  const queue = uniqueQueue('crash-events');
+  const start = () =>
+    spawn(process.execPath, [BIN, 'worker', '--address', serverAddress(), '--task-queue', queue], {
+      env,
+      stdio: 'ignore',
+    });
+  const crashBackend = await Backend.connect({
+    address: serverAddress(),
+    namespace: 'default',
+    taskQueue: queue,
+    hashSecret: '',
+    registry: loadTaskModules(createDefaultRegistry(), [module]),
+  });
+  const first = start();
+  let second: ReturnType<typeof start> | undefined;
+  try {
+    const runId = await crashBackend.start({ task: 'durable', userId: 'u', groupId: 'g' });
+    await eventually(
+      () => readFileSync(env.CRASH_JOURNAL, 'utf8').includes(' plan '),
+      'the first worker to reach plan',
+    );
+    const exited = new Promise((r) => first.once('exit', r));
+    first.kill('SIGKILL');
+    await exited;
+    rmSync(env.CRASH_BLOCK);
+    second = start();
+    expect(await crashBackend.client.workflow.getHandle(`durable-${runId}`).result()).toEqual({ verified: 'done' });
+    const expected = Array.from({ length: 10 }, (_, seq) => [
+      `durable-${runId}#${seq}:audit_record`,
+      `durable-${runId}#${seq}:${seq % 2 === 0 ? 'task_spec' : 'stage_update'}`,
+    ]).flat();
+    const stream = crashSubject.toUpperCase();
+    const ids = async (): Promise<string[]> =>
+      (await nats.messages(stream))
+        .map((m) => String(m.event.event_id))
+        .filter((id) => id.startsWith(`durable-${runId}#`));
+    await eventually(async () => (await ids()).length >= expected.length, 'every event in the stream', 60_000);
+    const stored = await ids();
+    expect(stored.length).toBe(new Set(stored).size);
+    expect([...stored].sort()).toEqual([...expected].sort());
+  } finally {
+    first.kill('SIGKILL');
+    if (second) {
+      const closed = new Promise((r) => second?.once('exit', r));
+      second.kill('SIGTERM');
+      await closed;
+    }
+    await crashBackend.close();
+  }
+});
