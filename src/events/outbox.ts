@@ -27,6 +27,8 @@ export class Outbox {
   private readonly warn: (line: string) => void;
   /** Events appended and not yet acknowledged, oldest first (the file's tail, from `acked` on). */
   private readonly queue: UmeEvent[] = [];
+  /** Bytes each queued event takes in the file (its line), in queue order. */
+  private readonly sizes: number[] = [];
   private bytes = 0;
   /** Lines of the file already acknowledged. */
   private acked = 0;
@@ -58,6 +60,7 @@ export class Outbox {
       try {
         const event = JSON.parse(line) as UmeEvent;
         this.queue.push(event);
+        this.sizes.push(line.length + 1);
         this.remember(event.event_id);
         this.bytes += line.length + 1;
       } catch {
@@ -83,7 +86,8 @@ export class Outbox {
   append(all: UmeEvent[]): void {
     const events = all.filter((e) => !this.seen.has(e.event_id));
     if (events.length === 0) return;
-    const text = events.map((e) => `${JSON.stringify(e)}\n`).join('');
+    const lines = events.map((e) => `${JSON.stringify(e)}\n`);
+    const text = lines.join('');
     if (this.bytes + text.length > this.maxBytes) {
       this.dropped += events.length;
       if (!this.warnedFull) {
@@ -97,6 +101,7 @@ export class Outbox {
     appendFileSync(this.file, text);
     for (const e of events) this.remember(e.event_id);
     this.queue.push(...events);
+    this.sizes.push(...lines.map((l) => l.length));
     this.bytes += text.length;
     this.total += events.length;
   }
@@ -108,7 +113,8 @@ export class Outbox {
 
   /** Marks the `count` oldest events as acknowledged; compacts the file once everything is. */
   ack(count: number): void {
-    for (const e of this.queue.splice(0, count)) this.bytes -= JSON.stringify(e).length + 1;
+    this.queue.splice(0, count);
+    for (const size of this.sizes.splice(0, count)) this.bytes -= size;
     this.acked += count;
     this.warnedFull = false;
     if (this.queue.length === 0) {

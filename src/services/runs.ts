@@ -4,6 +4,7 @@
  */
 import { requireCapability, type Backend, type RunFilter, type RunSummary } from '../backends/backend';
 import type { NodeState } from '../core';
+import { CascadenceError } from '../core/errors';
 import type { DiagramPlan } from '../core/diagram';
 
 /** A run with the link to its page in the Temporal Web UI. */
@@ -57,7 +58,6 @@ export async function dagNodeStates(backend: Backend, runRef: string): Promise<R
     runRef,
   );
   if (!('nodes' in status)) {
-    const { CascadenceError } = await import('../core/errors');
     throw new CascadenceError('VALIDATION', `run ${runRef} is not a DAG run`, {
       hint: 'pass the run id `task dag run` printed',
     });

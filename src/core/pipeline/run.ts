@@ -47,6 +47,8 @@ export class PipelineRun {
   private paused = false;
   /** Why the stages after a precheck failure did not run. */
   private stopReason: string | undefined;
+  /** The run's workflow id, the source of its records' event ids. */
+  private readonly workflowId: string;
   /** True while a step is executing (context attached then is queued). */
   private busy = false;
   private description: TaskDescription | undefined;
@@ -56,6 +58,7 @@ export class PipelineRun {
     private readonly ports: PipelinePorts,
   ) {
     this.delivered = [...(request.context ?? [])];
+    this.workflowId = request.workflowId ?? pipelineWorkflowId(request.task, request.runId);
     this.status = {
       task: request.task,
       runId: request.runId,
@@ -387,10 +390,7 @@ export class PipelineRun {
       time: this.iso(this.ports.now()),
     };
     this.audit.push(rec);
-    this.ports.record?.(rec, {
-      workflowId: this.request.workflowId ?? pipelineWorkflowId(this.request.task, this.request.runId),
-      seq: this.audit.length - 1,
-    });
+    this.ports.record?.(rec, { workflowId: this.workflowId, seq: this.audit.length - 1 });
   }
 
   private isFinished(): boolean {
