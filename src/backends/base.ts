@@ -17,7 +17,7 @@ import {
   type RecordSource,
 } from '../core';
 import { createStageRunner, type StageRunner } from '../activities/stage-runner';
-import { cancelled, createWaiters, inProcessPorts } from '../runtime/in-process';
+import { cancelled, createWaiters, inProcessPorts, type RunSinks } from '../runtime/in-process';
 import { CircuitBreakers } from '../activities/circuit-breaker';
 import { MemoryAuditStore, type AuditStore } from '../events/audit-store';
 import type { EventBus } from '../events/bus';
@@ -75,6 +75,8 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
   private readonly runner: StageRunner;
   private readonly store: AuditStore;
   private readonly record: (record: AuditRecord, source?: RecordSource) => void;
+  /** Records and outcomes of in-process runs. */
+  private readonly sinks: RunSinks;
   private readonly live = new Map<string, LiveRun>();
 
   constructor(private readonly options: BaseBackendOptions) {
@@ -90,6 +92,10 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
           events.publish({ type: 'audit', record: r, ...(source ? { source } : {}) });
         }
       : (r) => this.store.append(r);
+    this.sinks = {
+      record: this.record,
+      ...(events ? { ended: (outcome, source) => events.publish({ type: 'run', outcome, source }) } : {}),
+    };
   }
 
   async list(): Promise<TaskInfo[]> {
@@ -104,7 +110,7 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
     assertKnown(this.options, request.task);
     this.options.state.assertRunnable(request.task);
     const req = toPipelineRequest(request, request.runId ?? randomUUID(), this.options.hashSecret);
-    return new PipelineRun(req, inProcessPorts(this.runner, this.record, controller.signal));
+    return new PipelineRun(req, inProcessPorts(this.runner, this.sinks, controller.signal));
   }
 
   /**
@@ -226,7 +232,7 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
               }
             : {}),
         };
-        const result = new PipelineRun(req, inProcessPorts(this.runner, this.record, controller.signal))
+        const result = new PipelineRun(req, inProcessPorts(this.runner, this.sinks, controller.signal))
           .execute()
           .catch((err: unknown) => {
             throw controller.signal.aborted ? cancelled(runId) : err;

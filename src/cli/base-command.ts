@@ -54,6 +54,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       description: 'Temporal task queue (default: $CASCADENCE_TASK_QUEUE or cascadence).',
       helpGroup: 'GLOBAL',
     }),
+    transport: Flags.string({
+      description: 'Event transport: none, log, nats or grpc (default: $UME_TRANSPORT or none).',
+      helpGroup: 'GLOBAL',
+    }),
+    'nats-url': Flags.string({
+      description: 'NATS server of the nats transport (default: $UME_NATS_URL or nats://127.0.0.1:4222).',
+      helpGroup: 'GLOBAL',
+    }),
+    'grpc-stub': Flags.string({
+      description: 'Your own gRPC stub for the grpc transport, module:Export (default: $UME_GRPC_STUB, else the built-in client).',
+      helpGroup: 'GLOBAL',
+    }),
+    'metrics-port': Flags.integer({
+      description: 'Serve Prometheus metrics at http://0.0.0.0:PORT/metrics while the command runs (0: any free port).',
+      min: 0,
+      max: 65535,
+      helpGroup: 'GLOBAL',
+    }),
   };
 
   protected flags!: GlobalFlags<T>;
@@ -85,6 +103,10 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       address: this.flags.address,
       namespace: this.flags.namespace,
       taskQueue: this.flags['task-queue'],
+      transport: this.flags.transport,
+      natsUrl: this.flags['nats-url'],
+      grpcStub: this.flags['grpc-stub'],
+      metricsPort: this.flags['metrics-port'],
     });
   }
 

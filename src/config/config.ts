@@ -17,7 +17,8 @@ export type BackendName = (typeof BACKENDS)[number];
 export const BACKEND_ALIASES: Readonly<Record<string, BackendName>> = { dag: 'cron-deps' };
 
 /** Event transports available now. */
-export const EVENT_TRANSPORTS = ['none', 'log', 'nats'] as const;
+export const EVENT_TRANSPORTS = ['none', 'log', 'nats', 'grpc'] as const;
+export type EventTransportName = (typeof EVENT_TRANSPORTS)[number];
 
 const home = (file: string): string => join(homedir(), '.cascadence', file);
 
@@ -40,14 +41,30 @@ export interface CascadenceConfig {
   schedulesPath: string;
   /** Folder of DAG files found by name (`task dag run etl` → `<dagsPath>/etl.yml`). */
   dagsPath: string;
-  /** Event transport: `none`, `log` (JSON lines on stderr) or `nats` (JetStream, through the outbox). */
-  events: string;
+  /** Event transport: `none`, `log` (JSON lines on stderr), `nats` (JetStream) or `grpc` (both through the outbox). */
+  events: EventTransportName;
   /** NATS server(s) of the `nats` transport. */
   natsUrl: string;
   /** Subject prefix of the events (and the stream's subjects, `<prefix>.>`). */
   natsSubject: string;
   /** Folder of the worker's durable event outbox. */
   outboxPath: string;
+  /** host:port of the UME gRPC server of the `grpc` transport (`proto/ume.proto`). */
+  grpcTarget: string;
+  /** A user's own gRPC stub, `module:Export`, used instead of the default client. */
+  grpcStub: string | undefined;
+  /** The stub's unary method that sends one event (default `Send`). */
+  grpcMethod: string;
+  /** Port of the Prometheus `/metrics` endpoint (unset: not served). */
+  metricsPort: number | undefined;
+  /** Pointer store (hashed, de-duplicated pointers to other instances' runs). */
+  pointersPath: string;
+  /** Idea store. */
+  ideasPath: string;
+  /** Registered-task store (follow-ups the capability planner registers). */
+  tasksPath: string;
+  /** Whether `task pointer-sync` re-broadcasts the updates it applies. */
+  broadcastPointers: boolean;
   /** Modules whose tasks are registered beside the built-in ones (CLI and worker alike). */
   taskModules: string[];
   /** The CronyxServer of the `cronyx` backend. */
@@ -71,9 +88,17 @@ export interface ConfigOverrides {
   address?: string | undefined;
   namespace?: string | undefined;
   taskQueue?: string | undefined;
+  /** `--transport`: the event transport. */
+  transport?: string | undefined;
+  /** `--nats-url`. */
+  natsUrl?: string | undefined;
+  /** `--grpc-stub module:Export`. */
+  grpcStub?: string | undefined;
+  /** `--metrics-port`. */
+  metricsPort?: number | undefined;
 }
 
-type Kind = 'string' | 'number' | 'boolean' | 'list';
+type Kind = 'string' | 'number' | 'boolean' | 'list' | 'port';
 
 /** One setting: its field, YAML keys, environment variables (later ones win) and kind. */
 interface Setting {
@@ -103,6 +128,19 @@ const SETTINGS: Setting[] = [
   { field: 'natsUrl', keys: ['ume_nats_url', 'ume_nats_conn'], env: ['UME_NATS_CONN', 'UME_NATS_URL'], kind: 'string' },
   { field: 'natsSubject', keys: ['ume_nats_subject'], env: ['UME_NATS_SUBJECT'], kind: 'string' },
   { field: 'outboxPath', keys: ['outbox_path'], env: ['CASCADENCE_OUTBOX_PATH'], kind: 'string' },
+  { field: 'grpcTarget', keys: ['ume_grpc_target'], env: ['UME_GRPC_TARGET'], kind: 'string' },
+  { field: 'grpcStub', keys: ['ume_grpc_stub'], env: ['UME_GRPC_STUB'], kind: 'string' },
+  { field: 'grpcMethod', keys: ['ume_grpc_method'], env: ['UME_GRPC_METHOD'], kind: 'string' },
+  { field: 'metricsPort', keys: ['metrics_port'], env: ['CASCADENCE_METRICS_PORT'], kind: 'port' },
+  { field: 'pointersPath', keys: ['pointers_path'], env: ['CASCADENCE_POINTERS_PATH'], kind: 'string' },
+  { field: 'ideasPath', keys: ['ideas_path'], env: ['CASCADENCE_IDEAS_PATH'], kind: 'string' },
+  { field: 'tasksPath', keys: ['tasks_path'], env: ['CASCADENCE_TASKS_PATH'], kind: 'string' },
+  {
+    field: 'broadcastPointers',
+    keys: ['ume_broadcast_pointers'],
+    env: ['UME_BROADCAST_POINTERS'],
+    kind: 'boolean',
+  },
   { field: 'taskModules', keys: ['task_modules'], env: ['CASCADENCE_TASK_MODULES'], kind: 'list' },
   { field: 'cronyxBaseUrl', keys: ['cronyx_base_url'], env: ['CRONYX_BASE_URL'], kind: 'string' },
   { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
@@ -133,6 +171,14 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     natsUrl: 'nats://127.0.0.1:4222',
     natsSubject: 'cascadence',
     outboxPath: home('outbox'),
+    grpcTarget: 'localhost:50051',
+    grpcStub: undefined,
+    grpcMethod: 'Send',
+    metricsPort: undefined,
+    pointersPath: home('pointers.yml'),
+    ideasPath: home('ideas.yml'),
+    tasksPath: home('tasks.yml'),
+    broadcastPointers: false,
     taskModules: [],
     cronyxBaseUrl: undefined,
     cronyxTimeout: 5,
@@ -157,6 +203,15 @@ function coerce(setting: Setting, value: unknown, where: string, fromEnv: boolea
         .filter(Boolean);
     case 'boolean':
       return fromEnv || typeof value === 'string' ? envBoolean(String(value)) : Boolean(value);
+    case 'port': {
+      const n = Number(value);
+      if (!Number.isInteger(n) || n < 0 || n > 65535) {
+        throw new CascadenceError('CONFIG', `${where} must be a port number (0-65535), got ${JSON.stringify(value)}`, {
+          hint: '0 picks a free port',
+        });
+      }
+      return n;
+    }
     case 'number': {
       const n = Number(value);
       if (!Number.isFinite(n) || n <= 0) {
@@ -221,8 +276,12 @@ export function loadConfig(
     ['address', overrides.address],
     ['namespace', overrides.namespace],
     ['taskQueue', overrides.taskQueue],
+    ['events', overrides.transport],
+    ['natsUrl', overrides.natsUrl],
+    ['grpcStub', overrides.grpcStub],
   ];
   for (const [field, value] of flags) if (value !== undefined && value !== '') cfg[field] = value;
+  if (overrides.metricsPort !== undefined) cfg.metricsPort = overrides.metricsPort;
   cfg.backend = BACKEND_ALIASES[String(cfg.backend)] ?? cfg.backend;
   if (!(BACKENDS as readonly string[]).includes(String(cfg.backend))) {
     throw new CascadenceError(
@@ -235,6 +294,18 @@ export function loadConfig(
       'CONFIG',
       `unknown event transport ${JSON.stringify(cfg.events)}; valid transports: ${EVENT_TRANSPORTS.join(', ')}`,
     );
+  }
+  if (cfg.grpcStub !== undefined && cfg.events !== 'grpc') {
+    throw new CascadenceError(
+      'CONFIG',
+      `a gRPC stub (--grpc-stub / UME_GRPC_STUB) needs the grpc transport, but the transport is ${JSON.stringify(cfg.events)}`,
+      { hint: 'add --transport grpc (or UME_TRANSPORT=grpc), or drop the stub' },
+    );
+  }
+  if (cfg.grpcStub !== undefined && !/^[^:]+:[A-Za-z_$][\w$]*(\.[A-Za-z_$][\w$]*)*$/.test(String(cfg.grpcStub))) {
+    throw new CascadenceError('CONFIG', `gRPC stub ${JSON.stringify(cfg.grpcStub)} is not module:Export`, {
+      hint: 'name a module and its exported stub, e.g. ./my-stub.js:UmeStub',
+    });
   }
   return { ...(cfg as Omit<CascadenceConfig, 'source'>), source: path };
 }

@@ -1,14 +1,35 @@
 /**
- * The event port: where audit records (and, later, other events) are published. Transports
- * here: in memory (tests, embedding) and log (JSON lines to a stream). NATS comes with the
- * Events feature and plugs into the same interface.
+ * The event port: where audit records and other events are published. Transports here: in
+ * memory (tests, embedding) and log (JSON lines to a stream); NATS and gRPC (nats.ts, grpc.ts)
+ * go through the durable outbox (outbox-transport.ts).
  */
 import type { Writable } from 'node:stream';
-import type { AuditRecord, RecordSource } from '../core/pipeline';
-import { toUmeEvents } from './ume';
+import type { AuditRecord, RecordSource, RunOutcome } from '../core/pipeline';
+import { runEvent, toUmeEvents, type AnyUmeEvent } from './ume';
 
-/** An event Cascadence publishes: an audit record and where it comes from (its run and place in the trail). */
-export type CascadenceEvent = { type: 'audit'; record: AuditRecord; source?: RecordSource };
+/**
+ * An event Cascadence publishes: an audit record and where it comes from (its run and place in
+ * the trail), or a versioned event no run records (a pointer update, an idea seed).
+ */
+export type CascadenceEvent =
+  | { type: 'audit'; record: AuditRecord; source?: RecordSource }
+  | { type: 'run'; outcome: RunOutcome; source: RecordSource }
+  | { type: 'ume'; event: AnyUmeEvent };
+
+/** A record's event. */
+export type AuditBusEvent = Extract<CascadenceEvent, { type: 'audit' }>;
+
+/** The record events among `events`. */
+export function auditEventsOf(events: readonly CascadenceEvent[]): AuditBusEvent[] {
+  return events.filter((e): e is AuditBusEvent => e.type === 'audit');
+}
+
+/** The versioned events `event` stands for (none for a record without its source). */
+export function umeEventsOf(event: CascadenceEvent): AnyUmeEvent[] {
+  if (event.type === 'ume') return [event.event];
+  if (event.type === 'run') return [runEvent(event.outcome, event.source)];
+  return event.source ? toUmeEvents(event.record, event.source) : [];
+}
 
 /** Somewhere events go. `publish` must not throw or block the caller for long. */
 export interface EventBus {
@@ -41,7 +62,8 @@ export class LogTransport implements EventBus {
   constructor(private readonly out: Writable = process.stderr) {}
 
   publish(event: CascadenceEvent): void {
-    const lines = event.source ? toUmeEvents(event.record, event.source) : [event];
+    const ume = umeEventsOf(event);
+    const lines = ume.length > 0 ? ume : [event];
     this.out.write(lines.map((e) => `${JSON.stringify(e)}\n`).join(''));
   }
 }

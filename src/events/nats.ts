@@ -1,139 +1,209 @@
 /**
- * The NATS JetStream transport (nats.js: `@nats-io/transport-node` and `@nats-io/jetstream`, the
- * maintained successors of the `nats` package). Events go through the durable outbox: appended as
- * runs record them, published with acknowledgements and `msgID = event_id` (JetStream drops a
- * second publish of one event within the stream's duplicate window), and removed only once
- * acknowledged. A broker outage only delays them; a stage never waits on it. Node-only.
+ * NATS JetStream (nats.js: `@nats-io/transport-node` and `@nats-io/jetstream`, the maintained
+ * successors of the `nats` package). Publishing: the transport goes through the durable outbox
+ * (outbox-transport.ts) and publishes with acknowledgements and `msgID = event_id`, so JetStream
+ * drops a second publish of one event within the stream's duplicate window. Reading:
+ * `subscribeNats` follows the stream, from a durable consumer (a restarted reader resumes after
+ * the last event it acknowledged) or an ordered one (live watching). Node-only.
  */
 import type { connect } from '@nats-io/transport-node';
-import type { JetStreamClient } from '@nats-io/jetstream';
-import { rootMessage } from '../core/errors';
-import type { CascadenceEvent, EventBus } from './bus';
-import { Outbox } from './outbox';
-import { subjectOf, toUmeEvents } from './ume';
+import type { JetStreamClient, JetStreamManager } from '@nats-io/jetstream';
+import { OutboxTransport, type OutboxObserver, type Sender } from './outbox-transport';
+import { subjectOf, type AnyUmeEvent } from './ume';
 
-/** Settings of the NATS transport. */
-export interface NatsTransportOptions {
+type NatsConnection = Awaited<ReturnType<typeof connect>>;
+
+/** Where a stream lives: server(s), subject prefix and stream name. */
+export interface NatsStreamOptions {
   /** Server URL(s), e.g. `nats://127.0.0.1:4222`. */
   servers: string | string[];
   /** Subject prefix (`UME_NATS_SUBJECT`, default `cascadence`); the stream holds `<prefix>.>`. */
   subject?: string;
   /** JetStream stream name (default: the prefix upper-cased, e.g. `CASCADENCE`). */
   stream?: string;
-  /** Folder of the durable outbox. */
-  outboxDir: string;
   /** How long JetStream remembers event ids to drop duplicates (default 10 minutes). */
   duplicateWindowMs?: number;
-  /** Where problems go (default: stderr). */
-  warn?: (line: string) => void;
 }
 
-type NatsConnection = Awaited<ReturnType<typeof connect>>;
+/** Settings of the NATS transport. */
+export interface NatsTransportOptions extends NatsStreamOptions {
+  /** Folder of the durable outbox. */
+  outboxDir: string;
+  /** Largest size of unsent events. */
+  maxBytes?: number;
+  /** Where problems go (default: stderr). */
+  warn?: (line: string) => void;
+  observer?: OutboxObserver;
+}
 
-const BATCH = 256;
-const RETRY_MS = 500;
+/** The stream name of a subject prefix. */
+export function streamOf(options: NatsStreamOptions): string {
+  return options.stream ?? (options.subject ?? 'cascadence').replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase();
+}
 
-/** Publishes versioned events to JetStream through a durable outbox. */
-export class NatsTransport implements EventBus {
-  readonly outbox: Outbox;
+/** Connects (retrying forever once connected) and creates the stream when it does not exist. */
+async function open(options: NatsStreamOptions): Promise<{ nc: NatsConnection; jsm: JetStreamManager }> {
+  const [{ connect }, { jetstreamManager }] = await Promise.all([
+    import('@nats-io/transport-node'),
+    import('@nats-io/jetstream'),
+  ]);
+  const nc = await connect({
+    servers: options.servers,
+    reconnect: true,
+    maxReconnectAttempts: -1,
+    reconnectTimeWait: 250,
+    timeout: 2000,
+  });
+  try {
+    const jsm = await jetstreamManager(nc);
+    const stream = streamOf(options);
+    try {
+      await jsm.streams.info(stream);
+    } catch {
+      await jsm.streams.add({
+        name: stream,
+        subjects: [`${options.subject ?? 'cascadence'}.>`],
+        duplicate_window: (options.duplicateWindowMs ?? 10 * 60_000) * 1_000_000,
+      });
+    }
+    return { nc, jsm };
+  } catch (err) {
+    await nc.close().catch(() => undefined);
+    throw err;
+  }
+}
+
+/** Sends batches to JetStream, connecting (and creating or checking the stream) on first use. */
+export class NatsSender implements Sender {
+  readonly name = 'NATS';
   readonly subject: string;
   readonly stream: string;
   private nc: NatsConnection | undefined;
   private js: JetStreamClient | undefined;
-  private sending: Promise<void> | undefined;
-  private closed = false;
-  private readonly warn: (line: string) => void;
-  /** Events JetStream acknowledged since start. */
-  published = 0;
 
-  constructor(private readonly options: NatsTransportOptions) {
+  constructor(private readonly options: NatsStreamOptions) {
     this.subject = options.subject ?? 'cascadence';
-    this.stream = options.stream ?? this.subject.replace(/[^A-Za-z0-9_-]/g, '_').toUpperCase();
-    this.warn = options.warn ?? ((line) => process.stderr.write(`${line}\n`));
-    this.outbox = new Outbox({ dir: options.outboxDir, warn: this.warn });
+    this.stream = streamOf(options);
   }
 
-  /** Starts sending (what an earlier process left first); connects in the background, retrying while the broker is away. */
-  start(): this {
-    this.kick();
-    return this;
-  }
-
-  publish(event: CascadenceEvent): void {
-    if (!event.source) return; // only records of runs become versioned events
-    this.outbox.append(toUmeEvents(event.record, event.source));
-    this.kick();
-  }
-
-  private kick(): void {
-    if (this.closed || this.sending) return;
-    this.sending = this.drain().finally(() => {
-      this.sending = undefined;
-      if (this.outbox.depth > 0 && !this.closed) setTimeout(() => this.kick(), RETRY_MS).unref();
-    });
-  }
-
-  /** Sends what the outbox holds, oldest first, acknowledging as JetStream does. */
-  private async drain(): Promise<void> {
-    try {
-      const js = await this.client();
-      while (!this.closed && this.outbox.depth > 0) {
-        const batch = this.outbox.peek(BATCH);
-        const acks = await Promise.allSettled(
-          batch.map((e) => js.publish(subjectOf(this.subject, e), JSON.stringify(e), { msgID: e.event_id })),
-        );
-        const ok = acks.findIndex((a) => a.status === 'rejected');
-        const done = ok < 0 ? batch.length : ok;
-        if (done > 0) {
-          this.outbox.ack(done);
-          this.published += done;
-        }
-        if (ok >= 0) throw (acks[ok] as PromiseRejectedResult).reason;
-      }
-    } catch (err) {
-      if (!this.closed) this.warn(`events: NATS publish failed, retrying: ${rootMessage(err).split('\n')[0]}`);
-    }
-  }
-
-  /** The JetStream client, connecting (and creating or checking the stream) on first use. */
   private async client(): Promise<JetStreamClient> {
     if (this.js && this.nc && !this.nc.isClosed()) return this.js;
-    const [{ connect }, { jetstream, jetstreamManager }] = await Promise.all([
-      import('@nats-io/transport-node'),
-      import('@nats-io/jetstream'),
-    ]);
-    const nc = await connect({
-      servers: this.options.servers,
-      reconnect: true,
-      maxReconnectAttempts: -1,
-      reconnectTimeWait: 250,
-      timeout: 2000,
-    });
-    const jsm = await jetstreamManager(nc);
-    const config = {
-      name: this.stream,
-      subjects: [`${this.subject}.>`],
-      duplicate_window: (this.options.duplicateWindowMs ?? 10 * 60_000) * 1_000_000,
-    };
-    try {
-      await jsm.streams.info(this.stream);
-    } catch {
-      await jsm.streams.add(config);
-    }
+    const [{ nc }, { jetstream }] = await Promise.all([open(this.options), import('@nats-io/jetstream')]);
     this.nc = nc;
     this.js = jetstream(nc);
     return this.js;
   }
 
-  /** Tries to send what is left (for at most `graceMs`), then disconnects; the rest stays on disk for the next start. */
-  async close(graceMs = 2000): Promise<void> {
-    const deadline = Date.now() + graceMs;
-    while (this.outbox.depth > 0 && Date.now() < deadline && this.nc && !this.nc.isClosed()) {
-      this.kick();
-      await new Promise((r) => setTimeout(r, 50));
-    }
-    this.closed = true;
-    await this.sending?.catch(() => undefined);
+  async send(batch: AnyUmeEvent[]): Promise<{ acked: number; error?: unknown }> {
+    const js = await this.client();
+    const acks = await Promise.allSettled(
+      batch.map((e) => js.publish(subjectOf(this.subject, e), JSON.stringify(e), { msgID: e.event_id })),
+    );
+    const failed = acks.findIndex((a) => a.status === 'rejected');
+    if (failed < 0) return { acked: batch.length };
+    return { acked: failed, error: (acks[failed] as PromiseRejectedResult).reason };
+  }
+
+  async close(): Promise<void> {
     await this.nc?.close().catch(() => undefined);
   }
+}
+
+/** Publishes versioned events to JetStream through a durable outbox. */
+export class NatsTransport extends OutboxTransport {
+  readonly subject: string;
+  readonly stream: string;
+
+  constructor(options: NatsTransportOptions) {
+    const sender = new NatsSender(options);
+    super(sender, {
+      outboxDir: options.outboxDir,
+      ...(options.maxBytes === undefined ? {} : { maxBytes: options.maxBytes }),
+      ...(options.warn ? { warn: options.warn } : {}),
+      ...(options.observer ? { observer: options.observer } : {}),
+    });
+    this.subject = sender.subject;
+    this.stream = sender.stream;
+  }
+}
+
+/** Which events a subscription reads and from where. */
+export interface NatsSubscribeOptions extends NatsStreamOptions {
+  /** Subject filters under the prefix, e.g. `['run.>']` (default: every event). */
+  filter?: string[];
+  /**
+   * A durable consumer's name: the server remembers what was acknowledged, so a reader that
+   * restarts resumes after it (at-least-once; handlers are keyed by event id). Without one the
+   * subscription is ordered and ephemeral.
+   */
+  durable?: string;
+  /** Where a new consumer starts: every stored event (`all`, default) or only later ones (`new`). */
+  from?: 'all' | 'new';
+}
+
+/** A running subscription. */
+export interface Subscription {
+  stop(): Promise<void>;
+  /** Settles when the subscription ends (stopped, or the handler threw). */
+  done: Promise<void>;
+}
+
+/**
+ * Calls `handler` for each event of the stream, in order; an event is acknowledged once the
+ * handler resolved. A message that is not an event is passed as `undefined` with its raw text.
+ */
+export async function subscribeNats(
+  options: NatsSubscribeOptions,
+  handler: (
+    event: AnyUmeEvent | undefined,
+    raw: { subject: string; seq: number; text: string },
+  ) => Promise<void> | void,
+): Promise<Subscription> {
+  const [{ nc, jsm }, { jetstream, AckPolicy, DeliverPolicy }] = await Promise.all([
+    open(options),
+    import('@nats-io/jetstream'),
+  ]);
+  const prefix = options.subject ?? 'cascadence';
+  const stream = streamOf(options);
+  const filters = (options.filter ?? ['>']).map((f) => `${prefix}.${f}`);
+  const deliver = options.from === 'new' ? DeliverPolicy.New : DeliverPolicy.All;
+  const js = jetstream(nc);
+  let consumer;
+  if (options.durable) {
+    try {
+      await jsm.consumers.info(stream, options.durable);
+    } catch {
+      await jsm.consumers.add(stream, {
+        durable_name: options.durable,
+        ack_policy: AckPolicy.Explicit,
+        deliver_policy: deliver,
+        filter_subjects: filters,
+      });
+    }
+    consumer = await js.consumers.get(stream, options.durable);
+  } else {
+    consumer = await js.consumers.get(stream, { filter_subjects: filters, deliver_policy: deliver });
+  }
+  const messages = await consumer.consume();
+  const done = (async () => {
+    for await (const m of messages) {
+      const text = m.string();
+      let event: AnyUmeEvent | undefined;
+      try {
+        event = JSON.parse(text) as AnyUmeEvent;
+      } catch {
+        event = undefined;
+      }
+      await handler(event, { subject: m.subject, seq: m.seq, text });
+      if (options.durable) m.ack();
+    }
+  })();
+  return {
+    done: done.finally(() => nc.close().catch(() => undefined)),
+    async stop() {
+      await messages.close();
+      await done.catch(() => undefined);
+      await nc.close().catch(() => undefined);
+    },
+  };
 }

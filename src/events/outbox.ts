@@ -7,7 +7,7 @@
  */
 import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { UmeEvent } from './ume';
+import type { AnyUmeEvent as UmeEvent } from './ume';
 
 /** Options of an outbox. */
 export interface OutboxOptions {

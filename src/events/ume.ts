@@ -6,7 +6,7 @@
  * Schema in `schemas/events/`. Subjects: `<prefix>.<kind>.<task>` under `UME_NATS_SUBJECT`
  * (default `cascadence`), e.g. `cascadence.stage.example`. Node-only.
  */
-import type { AuditRecord, RecordSource } from '../core/pipeline';
+import type { AuditRecord, RecordSource, RunOutcome } from '../core/pipeline';
 
 /** The event schemas' version. */
 export const SCHEMA_VERSION = 1;
@@ -121,7 +121,55 @@ export function toUmeEvents(record: AuditRecord, source: RecordSource): UmeEvent
   return events;
 }
 
+/** The `task_run` event of a run's outcome. */
+export function runEvent(outcome: RunOutcome, source: RecordSource): TaskRunEvent {
+  return {
+    event_type: 'task_run',
+    schema_version: SCHEMA_VERSION,
+    event_id: `${source.workflowId}#${source.seq}:task_run`,
+    time: outcome.time,
+    task: outcome.task,
+    run_id: outcome.run_id,
+    workflow_id: source.workflowId,
+    user_hash: outcome.user_hash,
+    group_hash: outcome.group_hash,
+    state: outcome.state,
+    ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+  };
+}
+
 /** The subject of `event` under `prefix`: `<prefix>.<kind>.<task>` (dots in a task name become `_`, a subject separator). */
-export function subjectOf(prefix: string, event: Pick<UmeEvent, 'event_type' | 'task'>): string {
+export function subjectOf(prefix: string, event: Pick<AnyUmeEvent, 'event_type' | 'task'>): string {
   return `${prefix}.${EVENT_KINDS[event.event_type]}.${event.task.replace(/\./g, '_')}`;
+}
+
+/** A pointer to another instance's run of a PointerTask (hashed user). */
+export interface PointerUpdateEvent extends UmeEventBase {
+  event_type: 'pointer_update';
+  pointer_run_id: string;
+}
+/** An idea seed a user sent. */
+export interface IdeaSeedEvent extends UmeEventBase {
+  event_type: 'idea_seed';
+  text: string;
+}
+
+/** Every event Cascadence publishes. */
+export type AnyUmeEvent = UmeEvent | PointerUpdateEvent | IdeaSeedEvent;
+
+/**
+ * An event that no run records (a pointer, an idea): its `workflow_id` is `key`, a stable name of
+ * what it is about (`pointer:<task>:<run>:<user hash>`), so emitting it twice gives one event id.
+ */
+export function standaloneEvent<T extends PointerUpdateEvent | IdeaSeedEvent>(
+  key: string,
+  fields: Omit<T, 'event_id' | 'schema_version' | 'workflow_id' | 'time'> & { time?: string },
+): T {
+  return {
+    schema_version: SCHEMA_VERSION,
+    time: fields.time ?? new Date().toISOString(),
+    ...fields,
+    workflow_id: key,
+    event_id: `${key}#0:${fields.event_type}`,
+  } as T;
 }

@@ -54,12 +54,16 @@ export function createWaiters(signal?: AbortSignal): {
   };
 }
 
+/** Where an in-process run's records and outcome go. */
+export type RunSinks = Pick<PipelinePorts, 'record' | 'ended'>;
+
 /** Ports that run a pipeline in this process; `signal` cancels the run and its subtasks. */
 export function inProcessPorts(
   runner: StageRunner,
-  record: PipelinePorts['record'] | undefined,
+  sinks: RunSinks | PipelinePorts['record'] | undefined,
   signal: AbortSignal = new AbortController().signal,
 ): PipelinePorts {
+  const { record, ended } = typeof sinks === 'function' ? { record: sinks, ended: undefined } : (sinks ?? {});
   const ports: PipelinePorts = {
     ...createWaiters(signal),
     describe: async (task) => runner.describe(task),
@@ -96,7 +100,7 @@ export function inProcessPorts(
           ...(parent.maxDepth === undefined ? {} : { maxDepth: parent.maxDepth }),
         };
         try {
-          const result = await new PipelineRun(child, inProcessPorts(runner, record, signal)).execute();
+          const result = await new PipelineRun(child, inProcessPorts(runner, { record, ended }, signal)).execute();
           onSettled(index, true);
           return result;
         } catch (err) {
@@ -112,6 +116,7 @@ export function inProcessPorts(
     now: () => Date.now(),
     isCancellation: () => signal.aborted,
     ...(record ? { record } : {}),
+    ...(ended ? { ended } : {}),
   };
   return ports;
 }

@@ -47,6 +47,10 @@ export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSin
           events?.publish({ type: 'audit', record, source: source ?? { workflowId: info.workflowId, seq: -1 } }),
         callDuringReplay: true,
       },
+      ended: {
+        fn: (_info, outcome, source) => events?.publish({ type: 'run', outcome, source }),
+        callDuringReplay: true,
+      },
     },
   };
 }

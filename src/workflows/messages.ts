@@ -10,6 +10,7 @@ import type {
   DagStatus,
   PipelineStatus,
   RecordSource,
+  RunOutcome,
   TaskFlagsChange,
   TaskFlagsPatch,
 } from '../core';
@@ -27,9 +28,15 @@ export const auditQuery = defineQuery<AuditRecord[]>('audit');
 /** Attach `{note?, url?}`; answers `delivered` (now) or `queued` (at the next stage boundary). */
 export const attachContextUpdate = defineUpdate<ContextDelivery, [ContextPayload]>('attachContext');
 
-/** Sinks the worker provides: audit records leave the workflow here, fire-and-forget, never during replay. */
+/**
+ * Sinks the worker provides: audit records and run outcomes leave the workflow here,
+ * fire-and-forget (the worker calls them during replay too; their events' ids make that harmless).
+ */
 export interface AuditSinks extends Sinks {
-  audit: { record(record: AuditRecord, source?: RecordSource): void };
+  audit: {
+    record(record: AuditRecord, source?: RecordSource): void;
+    ended(outcome: RunOutcome, source: RecordSource): void;
+  };
 }
 
 /** The task catalogue's flags of every task, with its version. */

@@ -141,6 +141,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     waitUntil: (predicate) => condition(predicate),
     now: () => Date.now(),
     record: (rec, source) => audit.record(rec, source),
+    ended: (outcome, source) => audit.ended(outcome, source),
     isCancellation,
     ...admission(request),
   };

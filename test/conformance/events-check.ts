@@ -6,7 +6,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Ajv, { type ValidateFunction } from 'ajv';
-import type { CascadenceEvent } from '../../src/events/bus';
+import { auditEventsOf, type AuditBusEvent, type CascadenceEvent } from '../../src/events/bus';
 import { EVENT_KINDS, subjectOf, toUmeEvents, type UmeEvent } from '../../src/events/ume';
 
 const SCHEMAS = join(__dirname, '..', '..', 'schemas', 'events');
@@ -28,10 +28,10 @@ export function validateUme(event: Record<string, unknown>): void {
 /** The UME events of run `runId` among `published`, checked; returns them in emission order. */
 export function checkRunEvents(published: CascadenceEvent[], runId: string, rawIds: string[]): UmeEvent[] {
   expect([...validators.keys()].sort()).toEqual(Object.keys(EVENT_KINDS).sort());
-  const mine = published.filter((e) => e.record.run_id === runId);
+  const mine = auditEventsOf(published).filter((e) => e.record.run_id === runId);
   expect(mine.length).toBeGreaterThan(0);
   expect(mine.every((e) => e.source !== undefined && e.source.seq >= 0)).toBe(true);
-  const events = mine.flatMap((e) => toUmeEvents(e.record, e.source as NonNullable<CascadenceEvent['source']>));
+  const events = mine.flatMap((e) => toUmeEvents(e.record, e.source as NonNullable<AuditBusEvent['source']>));
   for (const event of events) {
     const validate = validators.get(event.event_type) as ValidateFunction;
     const valid = validate(event) as boolean;
@@ -42,7 +42,7 @@ export function checkRunEvents(published: CascadenceEvent[], runId: string, rawI
   }
   // One id per event, the same when the record is emitted again.
   expect(new Set(events.map((e) => e.event_id)).size).toBe(events.length);
-  const again = mine.flatMap((e) => toUmeEvents(e.record, e.source as NonNullable<CascadenceEvent['source']>));
+  const again = mine.flatMap((e) => toUmeEvents(e.record, e.source as NonNullable<AuditBusEvent['source']>));
   expect(again.map((e) => e.event_id)).toEqual(events.map((e) => e.event_id));
   const text = JSON.stringify(events);
   for (const raw of rawIds) expect(text).not.toContain(raw);

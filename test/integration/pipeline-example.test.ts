@@ -2,6 +2,7 @@
  * The example pipeline on the real server: a deterministic workflow calling one activity per
  * stage, findable by search attributes, with hashed ids only.
  */
+import { auditEventsOf } from '../../src/events/bus';
 import { randomUUID } from 'node:crypto';
 import { TemporalBackend } from '../../src/backends/temporal';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
@@ -72,7 +73,9 @@ it("publishes every audit record on the worker's event bus (workflow sinks), has
   const rawUser = `user-${randomUUID()}`;
   try {
     const { runId } = await worker.runUntil(() => backend.run({ task: 'example', userId: rawUser, groupId: 'g' }));
-    const records = events.events.map((e) => e.record).filter((r) => r.run_id === runId);
+    const records = auditEventsOf(events.events)
+      .map((e) => e.record)
+      .filter((r) => r.run_id === runId);
     expect(records.map((r) => `${r.stage}:${r.status}`)).toEqual(FIVE_STAGE_AUDIT);
     expect(JSON.stringify(records)).not.toContain(rawUser);
     expect(records[0]?.user_hash).toBe(hashId(rawUser, ''));

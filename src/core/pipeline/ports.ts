@@ -3,7 +3,7 @@
  * activities, child workflows and conditions, or direct in-process calls). Workflow-safe.
  */
 import type { PipelineRequest, SubtaskRef, TaskDescription } from '../task';
-import type { AuditRecord, RecordSource, StepCall } from './types';
+import type { AuditRecord, RecordSource, RunOutcome, StepCall } from './types';
 
 /** The outside world of a pipeline run. */
 export interface PipelinePorts {
@@ -24,6 +24,8 @@ export interface PipelinePorts {
   now(): number;
   /** Receives every audit record as it is made (stores and event buses hang here). */
   record?(record: AuditRecord, source: RecordSource): void;
+  /** Told once when a run that started ends (completed, failed, precheck failed), for its `task_run` event. */
+  ended?(outcome: RunOutcome, source: RecordSource): void;
   /** Called after pause, resume or context changes, so `waitUntil` can re-check. */
   changed?(): void;
   /** True for the runtime's cancellation errors, which pass through untouched (no fallback, no wrapping). */

@@ -27,6 +27,7 @@ import type {
   AuditStatus,
   ContextDelivery,
   PipelineStatus,
+  RunOutcome,
   RunState,
   StepCall,
   StepStatus,
@@ -156,6 +157,7 @@ export class PipelineRun {
       }
       this.status.state = 'completed';
       this.status.currentStage = null;
+      this.ended('completed');
       return result;
     } catch (err) {
       if ((this.status.state as RunState) !== 'precheck_failed') this.status.state = 'failed';
@@ -168,6 +170,10 @@ export class PipelineRun {
       for (const [step, st] of Object.entries(this.status.steps) as Array<[StepName, StepStatus]>) {
         if (st.status === 'pending') this.skip(step, why);
       }
+      this.ended(
+        (this.status.state as RunState) === 'precheck_failed' ? 'precheck_failed' : 'failed',
+        this.stopReason ?? rootMessage(err),
+      );
       throw err;
     } finally {
       this.ports.changed?.();
@@ -391,6 +397,22 @@ export class PipelineRun {
     };
     this.audit.push(rec);
     this.ports.record?.(rec, { workflowId: this.workflowId, seq: this.audit.length - 1 });
+  }
+
+  /** Says how the run ended; its source is the place after the last record (the run's last event). */
+  private ended(state: RunOutcome['state'], reason?: string): void {
+    this.ports.ended?.(
+      {
+        task: this.request.task,
+        run_id: this.request.runId,
+        user_hash: this.request.userHash,
+        group_hash: this.request.groupHash,
+        state,
+        ...(reason === undefined ? {} : { reason }),
+        time: this.iso(this.ports.now()),
+      },
+      { workflowId: this.workflowId, seq: this.audit.length },
+    );
   }
 
   private isFinished(): boolean {

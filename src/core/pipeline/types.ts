@@ -43,6 +43,17 @@ export interface RecordSource {
   seq: number;
 }
 
+/** How a run ended, as its `task_run` event tells it. */
+export interface RunOutcome {
+  task: string;
+  run_id: string;
+  user_hash: string;
+  group_hash: string;
+  state: 'completed' | 'failed' | 'precheck_failed';
+  reason?: string;
+  time: string;
+}
+
 /** Status of one step in the status query. */
 export interface StepStatus {
   status: 'pending' | 'running' | 'success' | 'error' | 'skipped';
