@@ -63,7 +63,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       helpGroup: 'GLOBAL',
     }),
     'grpc-stub': Flags.string({
-      description: 'Your own gRPC stub for the grpc transport, module:Export (default: $UME_GRPC_STUB, else the built-in client).',
+      description:
+        'Your own gRPC stub for the grpc transport, module:Export (default: $UME_GRPC_STUB, else the built-in client).',
       helpGroup: 'GLOBAL',
     }),
     'metrics-port': Flags.integer({

@@ -66,6 +66,8 @@ export interface TaskRunEvent extends UmeEventBase {
   event_type: 'task_run';
   state: 'skipped' | 'completed' | 'failed' | 'precheck_failed';
   reason?: string;
+  /** How long the run took (absent for a run refused before it started). */
+  duration_ms?: number;
 }
 
 /** The events made from records. */
@@ -135,6 +137,7 @@ export function runEvent(outcome: RunOutcome, source: RecordSource): TaskRunEven
     group_hash: outcome.group_hash,
     state: outcome.state,
     ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    duration_ms: outcome.duration_ms,
   };
 }
 

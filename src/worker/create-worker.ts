@@ -2,7 +2,12 @@
  * Composing a Worker: bundled workflows, stage activities over a task registry, a task queue.
  */
 import type { Duration } from '@temporalio/common';
-import { Worker, type InjectedSinks, type NativeConnection } from '@temporalio/worker';
+import {
+  Worker,
+  type ActivityInterceptorsFactory,
+  type InjectedSinks,
+  type NativeConnection,
+} from '@temporalio/worker';
 import type { EventBus } from '../events/bus';
 import type { AuditSinks } from '../workflows/messages';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
@@ -55,6 +60,15 @@ export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSin
   };
 }
 
+/**
+ * The activity interceptors of a worker, outermost first: each feature (hooks, metrics, tracing)
+ * adds its factory here, so they compose in one place.
+ */
+function activityInterceptors(_deps: WorkerDeps): ActivityInterceptorsFactory[] {
+  const factories: ActivityInterceptorsFactory[] = [];
+  return factories;
+}
+
 /** Creates a worker for the pipeline workflows and stage activities. */
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const registry = deps.registry ?? createDefaultRegistry();
@@ -73,6 +87,7 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ...(deps.calendar ? createCalendarActivities({ ...deps.calendar, taskQueue }) : {}),
     },
     sinks: auditSinks(deps.events),
+    interceptors: { activity: activityInterceptors(deps) },
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     ...(deps.maxConcurrentActivityTaskExecutions === undefined
       ? {}

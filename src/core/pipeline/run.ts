@@ -41,6 +41,8 @@ const PRECHECK_FALSE = 'precheck returned false';
  * pause/resume and context attachment read and change.
  */
 export class PipelineRun {
+  /** When `execute` began (for the outcome's duration). */
+  private startedMs = 0;
   readonly audit: AuditRecord[] = [];
   private readonly status: PipelineStatus;
   private readonly delivered: ContextPayload[];
@@ -130,6 +132,7 @@ export class PipelineRun {
   async execute(): Promise<unknown> {
     const req = this.request;
     this.status.state = 'running';
+    this.startedMs = this.ports.now();
     const refusal = this.ports.admit ? await this.ports.admit(req.task) : undefined;
     if (refusal !== undefined) return this.refuse(refusal);
     const described = await this.ports.describe(req.task);
@@ -401,6 +404,7 @@ export class PipelineRun {
 
   /** Says how the run ended; its source is the place after the last record (the run's last event). */
   private ended(state: RunOutcome['state'], reason?: string): void {
+    const now = this.ports.now();
     this.ports.ended?.(
       {
         task: this.request.task,
@@ -409,7 +413,8 @@ export class PipelineRun {
         group_hash: this.request.groupHash,
         state,
         ...(reason === undefined ? {} : { reason }),
-        time: this.iso(this.ports.now()),
+        time: this.iso(now),
+        duration_ms: now - this.startedMs,
       },
       { workflowId: this.workflowId, seq: this.audit.length },
     );

@@ -52,6 +52,8 @@ export interface RunOutcome {
   state: 'completed' | 'failed' | 'precheck_failed';
   reason?: string;
   time: string;
+  /** From the start of `execute` to the end (workflow time on Temporal). */
+  duration_ms: number;
 }
 
 /** Status of one step in the status query. */
