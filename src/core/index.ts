@@ -16,3 +16,4 @@ export * from './kinds';
 export * from './dependencies';
 export * from './dag';
 export * from './task-flags';
+export * from './summaries';

@@ -36,7 +36,7 @@ export async function calendarScheduleWorkflow(request: CalendarScheduleRequest)
       }
     }
     if (!request.pollSeconds) return last;
-    await sleep(request.pollSeconds * 1000);
+    await sleep(request.pollSeconds * 1000, { summary: `next calendar poll in ${request.pollSeconds}s` });
   }
   return continueAsNew<typeof calendarScheduleWorkflow>(request);
 }

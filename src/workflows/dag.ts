@@ -20,6 +20,8 @@ import {
   type DagNode,
   type DagPorts,
   type DagResult,
+  runDetails,
+  runSummary,
   type PipelineRequest,
   type TaskOptions,
 } from '../core';
@@ -81,6 +83,15 @@ export async function dagWorkflow(request: DagRequest): Promise<DagResult> {
           : executeChild(pipelineWorkflow, {
               workflowId: child.workflowId as string,
               args: [child],
+              staticSummary: runSummary({ task: node.task, role: `node ${node.id} of ${request.definition.name}` }),
+              staticDetails: runDetails({
+                task: node.task,
+                runId: request.runId,
+                userHash: request.userHash,
+                groupHash: request.groupHash,
+                input: child.input,
+                role: `node ${node.id}`,
+              }),
               memo: { task: node.task, runId: request.runId, dag: request.definition.name, node: node.id },
               typedSearchAttributes: pipelineSearchAttributes(node.task, request.groupHash, request.runId),
             }),

@@ -15,6 +15,7 @@ import {
   upsertSearchAttributes,
   workflowInfo,
   condition,
+  setCurrentDetails,
   type ActivityOptions,
 } from '@temporalio/workflow';
 import type { CatalogueActivities } from '../activities/catalogue';
@@ -28,6 +29,10 @@ import {
   refusalReason,
   runIdFromWorkflowId,
   validateContextPayload,
+  currentRunDetails,
+  runDetails,
+  runSummary,
+  type RunCard,
   type PipelinePorts,
   type PipelineRequest,
   type StepName,
@@ -119,6 +124,8 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
         return executeChild(pipelineWorkflow, {
           workflowId,
           args: [child],
+          staticSummary: runSummary({ task: ref.task, role: `subtask ${index + 1} of ${parent.task}` }),
+          staticDetails: runDetails({ ...cardOf(child), role: `subtask ${index + 1} of ${parent.task}` }),
           memo: { task: ref.task, runId: parent.runId, parent: parentId, depth },
           typedSearchAttributes: pipelineSearchAttributes(ref.task, parent.groupHash, parent.runId),
         }).then(
@@ -140,7 +147,11 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     },
     waitUntil: (predicate) => condition(predicate),
     now: () => Date.now(),
-    record: (rec, source) => audit.record(rec, source),
+    record: (rec, source) => {
+      audit.record(rec, source);
+      // The Web UI's current details follow the run: stage, paused, subtasks.
+      setCurrentDetails(currentRunDetails(run.snapshot()));
+    },
     ended: (outcome, source) => audit.ended(outcome, source),
     isCancellation,
     ...admission(request),
@@ -175,5 +186,18 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     return await run.execute();
   } catch (err) {
     throw toWorkflowFailure(err);
+  } finally {
+    setCurrentDetails(currentRunDetails(run.snapshot()));
   }
+}
+
+/** The card of a run request (hashed ids only). */
+function cardOf(request: PipelineRequest): RunCard {
+  return {
+    task: request.task,
+    runId: request.runId,
+    userHash: request.userHash,
+    groupHash: request.groupHash,
+    input: request.input,
+  };
 }

@@ -16,6 +16,8 @@ import {
 import { visibilityQuery } from './visibility';
 import {
   rootMessage,
+  runDetails,
+  runSummary,
   validateContextPayload,
   type AuditRecord,
   type DagResult,
@@ -128,6 +130,8 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
         taskQueue,
         workflowId: pipelineWorkflowId(request.task, runId),
         args: [pipelineRequest],
+        staticSummary: runSummary({ task: request.task, description: pipelineRequest.description.description }),
+        staticDetails: runDetails(pipelineRequest),
         memo: { task: request.task, runId },
         typedSearchAttributes: pipelineSearchAttributes(request.task, pipelineRequest.groupHash, runId),
       });
@@ -388,6 +392,16 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
       taskQueue: this.options.taskQueue,
       workflowId: dagWorkflowId(request.definition.name, runId),
       args: [{ definition: request.definition, runId, userHash: ids.userHash, groupHash: ids.groupHash }],
+      staticSummary: runSummary({
+        task: `dag ${request.definition.name}`,
+        description: `${request.definition.nodes.length} nodes`,
+      }),
+      staticDetails: runDetails({
+        task: request.definition.name,
+        runId,
+        userHash: ids.userHash,
+        groupHash: ids.groupHash,
+      }),
       memo: { dag: request.definition.name, runId },
       typedSearchAttributes: pipelineSearchAttributes(`dag:${request.definition.name}`, ids.groupHash, runId),
     });
