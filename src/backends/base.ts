@@ -19,6 +19,7 @@ import {
 import { createStageRunner, type StageRunner } from '../activities/stage-runner';
 import { cancelled, createWaiters, inProcessPorts, type RunSinks } from '../runtime/in-process';
 import { CircuitBreakers } from '../activities/circuit-breaker';
+import { hookedRunner } from '../activities/hooks';
 import { MemoryAuditStore, type AuditStore } from '../events/audit-store';
 import type { EventBus } from '../events/bus';
 import {
@@ -42,6 +43,7 @@ import {
   type TaskInfo,
 } from './backend';
 import { hashId } from '../events/hash';
+import type { StageHooks } from '../core/task';
 import type { TaskStateStore } from '../runtime/task-state';
 
 /** Options of the base backend. */
@@ -55,6 +57,8 @@ export interface BaseBackendOptions extends TaskCatalogue {
   events?: EventBus;
   /** Circuit breakers (default: a fresh set for this backend). */
   breakers?: CircuitBreakers;
+  /** Hooks around every stage (each task's own hooks run after them). */
+  hooks?: StageHooks[];
 }
 
 export { inProcessPorts } from '../runtime/in-process';
@@ -80,10 +84,11 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
   private readonly live = new Map<string, LiveRun>();
 
   constructor(private readonly options: BaseBackendOptions) {
-    this.runner = createStageRunner({
-      registry: options.registry,
-      breakers: options.breakers ?? new CircuitBreakers(),
-    });
+    this.runner = hookedRunner(
+      createStageRunner({ registry: options.registry, breakers: options.breakers ?? new CircuitBreakers() }),
+      options.registry,
+      options.hooks,
+    );
     this.store = options.audit ?? new MemoryAuditStore();
     const { events } = options;
     this.record = events

@@ -98,6 +98,26 @@ export interface TaskOptions {
 }
 
 /** A task: any object with some of the stage methods. Methods may be async. */
+/** What a stage hook is told: which stage of which run (hashed ids only). */
+export interface StageHookInfo {
+  task: string;
+  stage: StepName;
+  runId: string;
+  attempt: number;
+  userHash: string;
+  groupHash: string;
+}
+
+/**
+ * Hooks around each stage (cadence-flow's): before it, after it (with its duration and error)
+ * and on its error. A hook that throws is logged and never fails the stage.
+ */
+export interface StageHooks {
+  beforeStage?(info: StageHookInfo): void | Promise<void>;
+  afterStage?(info: StageHookInfo & { durationMs: number; error?: unknown }): void | Promise<void>;
+  onError?(info: StageHookInfo & { error: unknown }): void | Promise<void>;
+}
+
 export interface Task<Input = unknown> {
   /** Shown by `task list --json` and in the Web UI memo. */
   description?: string;
@@ -105,6 +125,8 @@ export interface Task<Input = unknown> {
   dependsOn?: readonly string[];
   kind?: TaskKind;
   options?: TaskOptions;
+  /** Hooks around this task's stages (after the worker's own). */
+  hooks?: StageHooks | readonly StageHooks[];
   intake?(ctx: StageContext<Input>): unknown;
   research?(ctx: StageContext<Input>): unknown;
   plan?(ctx: StageContext<Input>): unknown;

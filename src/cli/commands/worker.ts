@@ -11,12 +11,18 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
   ];
   static override flags = {
     'max-concurrent-activities': Flags.integer({ description: 'Most stage activities run at once.', min: 1 }),
+    hooks: Flags.string({
+      description: 'Built-in stage hooks to run around every stage, comma-separated: logging, timing.',
+    }),
   };
 
   async run(): Promise<void> {
     const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
     const { startWorker } = await import('../worker-process');
+    const { builtinHooks } = await import('../../activities/hooks');
+    const hooks = this.flags.hooks === undefined ? [] : builtinHooks(this.flags.hooks);
     const running = await startWorker(config, registry, {
+      ...(hooks.length > 0 ? { hooks } : {}),
       ...(this.flags.debug ? { logLevel: 'DEBUG' as const } : {}),
       ...(this.flags['max-concurrent-activities'] === undefined
         ? {}
