@@ -4,29 +4,41 @@
 import { bundleWorkflowCode, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
 import { CascadenceError, rootMessage } from '../core/errors';
 
-let cached: Promise<WorkflowBundleWithSourceMap> | undefined;
+const cached = new Map<string, Promise<WorkflowBundleWithSourceMap>>();
 
 /** Path of the single workflows module (works from `src/` under Jest and from `dist/`). */
 export const WORKFLOWS_PATH = require.resolve('../workflows');
 
-/** The bundled workflow code, built on first use and shared by every worker and replayer in the process. */
-export function getWorkflowBundle(): Promise<WorkflowBundleWithSourceMap> {
-  cached ??= bundleWorkflows(WORKFLOWS_PATH).catch((err: unknown) => {
-    cached = undefined;
-    throw err;
-  });
-  return cached;
+/**
+ * The bundled workflow code, built on first use and shared by every worker and replayer in the
+ * process; `interceptorModules` (e.g. tracing's) are bundled in as workflow interceptors.
+ */
+export function getWorkflowBundle(interceptorModules: readonly string[] = []): Promise<WorkflowBundleWithSourceMap> {
+  const key = interceptorModules.join('\n');
+  let bundle = cached.get(key);
+  if (!bundle) {
+    bundle = bundleWorkflows(WORKFLOWS_PATH, interceptorModules).catch((err: unknown) => {
+      cached.delete(key);
+      throw err;
+    });
+    cached.set(key, bundle);
+  }
+  return bundle;
 }
 
 /**
  * Bundles the workflows at `workflowsPath` for the sandbox.
  * @throws CascadenceError INTERNAL naming the imports the sandbox refuses (Node built-ins, I/O packages).
  */
-export async function bundleWorkflows(workflowsPath: string): Promise<WorkflowBundleWithSourceMap> {
+export async function bundleWorkflows(
+  workflowsPath: string,
+  interceptorModules: readonly string[] = [],
+): Promise<WorkflowBundleWithSourceMap> {
   const errors: string[] = [];
   try {
     return await bundleWorkflowCode({
       workflowsPath,
+      ...(interceptorModules.length > 0 ? { workflowInterceptorModules: [...interceptorModules] } : {}),
       logger: { ...quietLogger, error: (m: string) => errors.push(m) },
     });
   } catch (err) {

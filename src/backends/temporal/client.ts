@@ -3,6 +3,7 @@
  * nothing answers, turn workflow failures back into CascadenceErrors, read run ids off handles.
  * Node-only.
  */
+import { processTracing } from '../../tracing';
 import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
 import { CascadenceError, rootMessage } from '../../core/errors';
 import { fromFailure } from '../../core/failure';
@@ -16,9 +17,15 @@ const CONNECT_TIMEOUT_MS = 3000;
  * @throws CascadenceError CONNECTION naming the address.
  */
 export async function connectClient(address: string, namespace: string): Promise<Client> {
+  // With OTEL_EXPORTER_OTLP_ENDPOINT set, starts (and signals, updates) become spans passed on to the workflow.
+  const tracing = await processTracing('client');
   try {
     const connection = await Connection.connect({ address, connectTimeout: CONNECT_TIMEOUT_MS });
-    return new Client({ connection, namespace });
+    return new Client({
+      connection,
+      namespace,
+      ...(tracing ? { interceptors: { workflow: tracing.clientInterceptors() } } : {}),
+    });
   } catch (err) {
     throw new CascadenceError('CONNECTION', `cannot reach Temporal at ${address}: ${rootMessage(err).split('\n')[0]}`, {
       hint: 'start a local server with `task dev`, or set TEMPORAL_ADDRESS / --address',
