@@ -11,7 +11,19 @@ const workflowSafe = (packages) =>
 
 // Layers point one way: core <- workflows, activities and the feature folders <- backends and
 // worker <- services <- cli and api. Each zone names who may not import whom.
-const middle = ['activities', 'runtime', 'schedules', 'events', 'plugins', 'config', 'dag', 'dev'];
+const middle = [
+  'activities',
+  'runtime',
+  'schedules',
+  'events',
+  'plugins',
+  'config',
+  'dag',
+  'dev',
+  'stores',
+  'metrics',
+  'tracing',
+];
 const upper = ['backends', 'worker', 'services', 'cli', 'api'];
 const src = (folders) => folders.map((f) => `./src/${f}`);
 const layerZones = [
@@ -22,8 +34,16 @@ const layerZones = [
     except: ['./core', './workflows', './activities'],
     message: 'workflows import only core, other workflows and activity types',
   },
-  { target: src(middle), from: src(upper), message: 'activities and feature folders sit below backends, worker, services and clients' },
-  { target: src(['backends', 'worker']), from: src(['services', 'cli', 'api']), message: 'backends and the worker sit below services and clients' },
+  {
+    target: src(middle),
+    from: src(upper),
+    message: 'activities and feature folders sit below backends, worker, services and clients',
+  },
+  {
+    target: src(['backends', 'worker']),
+    from: src(['services', 'cli', 'api']),
+    message: 'backends and the worker sit below services and clients',
+  },
   { target: './src/services', from: src(['cli', 'api']), message: 'services sit below the CLI and the API' },
 ];
 

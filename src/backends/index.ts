@@ -7,23 +7,32 @@ import type { TaskRegistry } from '../plugins/registry';
 import type { Backend } from './backend';
 import { TaskStateStore } from '../runtime/task-state';
 import { createEventBus } from '../events/create-bus';
+import type { CascadenceMetrics } from '../metrics/registry';
 
 export * from './backend';
 export { TaskStateStore, type TaskFlags } from '../runtime/task-state';
 
 /**
- * The backend named by the configuration. Heavy clients are imported lazily.
+ * The backend named by the configuration. Heavy clients are imported lazily. With `metrics`,
+ * the in-process backends (base, cron) record their runs in it; a temporal backend's runs are
+ * counted by the worker that executes them.
  * @throws CascadenceError CONNECTION when the temporal backend cannot reach its server.
  */
-export async function createBackend(config: CascadenceConfig, registry: TaskRegistry): Promise<Backend> {
+export async function createBackend(
+  config: CascadenceConfig,
+  registry: TaskRegistry,
+  { metrics }: { metrics?: CascadenceMetrics } = {},
+): Promise<Backend> {
   const state = new TaskStateStore(config.statePath);
   if (config.backend === 'base' || config.backend === 'cron' || config.backend === 'cron-deps') {
-    const [{ BaseBackend }, { CronBackend }, { JsonlAuditStore }, events] = await Promise.all([
+    const [{ BaseBackend }, { CronBackend }, { JsonlAuditStore }, { runMetricsBus }, bus] = await Promise.all([
       import('./base'),
       import('./cron'),
       import('../events/audit-store'),
-      createEventBus(config),
+      import('../metrics/registry'),
+      createEventBus(config, metrics?.outboxObserver()),
     ]);
+    const events = metrics ? runMetricsBus(metrics, bus) : bus;
     const options = {
       registry,
       state,

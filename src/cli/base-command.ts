@@ -9,6 +9,8 @@ import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import type { Backend, Capability, CapabilityTypes } from '../backends/backend';
 import type { ValidDag } from '../core/dag/validate';
+import type { CascadenceMetrics } from '../metrics/registry';
+import type { MetricsServer } from '../metrics/server';
 
 export type GlobalFlags<T extends typeof Command> = Interfaces.InferredFlags<
   (typeof BaseCommand)['baseFlags'] & T['flags']
@@ -86,19 +88,56 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       strict: this.ctor.strict,
     });
     this.flags = flags as GlobalFlags<T>;
+    // Asked for metrics: serve them from the start, whatever the command (a port in the config file is served once it is read).
+    if (this.flags['metrics-port'] !== undefined || process.env.CASCADENCE_METRICS_PORT) await this.loadConfig();
   }
 
   private effectiveConfig: Promise<CascadenceConfig> | undefined;
 
-  /** The effective configuration (flags over environment over file), read once per command. */
+  /**
+   * The effective configuration (flags over environment over file), read once per command; with
+   * a metrics port, `/metrics` is served from then on, until the command ends.
+   */
   protected loadConfig(): Promise<CascadenceConfig> {
-    this.effectiveConfig ??= this.readConfig();
+    this.effectiveConfig ??= this.readConfig().then(async (config) => {
+      await this.serveMetrics(config);
+      return config;
+    });
     return this.effectiveConfig;
+  }
+
+  private served: { metrics: CascadenceMetrics; server: MetricsServer } | undefined;
+
+  /** This command's metrics when a metrics port is configured (served at `/metrics` while it runs), else undefined. */
+  protected async metrics(): Promise<CascadenceMetrics | undefined> {
+    await this.loadConfig();
+    return this.served?.metrics;
+  }
+
+  private async serveMetrics(config: CascadenceConfig): Promise<void> {
+    if (config.metricsPort === undefined) return;
+    const [{ CascadenceMetrics }, { serveMetrics }] = await Promise.all([
+      import('../metrics/registry'),
+      import('../metrics/server'),
+    ]);
+    const metrics = new CascadenceMetrics();
+    this.served = { metrics, server: await serveMetrics(metrics, config.metricsPort) };
+    // stderr: stdout is the command's output.
+    process.stderr.write(`metrics: ${this.served.server.url}\n`);
+  }
+
+  /** Stops serving `/metrics` once the command is done (oclif calls this after run or catch). */
+  protected override async finally(err: Error | undefined): Promise<unknown> {
+    await this.served?.server.close();
+    // With OTEL_EXPORTER_OTLP_ENDPOINT set, send this command's spans before the process exits.
+    if (process.env.OTEL_EXPORTER_OTLP_ENDPOINT || process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT)
+      await (await import('../tracing')).flushProcessTracing();
+    return super.finally(err);
   }
 
   private async readConfig(): Promise<CascadenceConfig> {
     const { loadConfig } = await import('../config/config');
-    return loadConfig({
+    const config = loadConfig({
       config: this.flags.config,
       backend: this.flags.backend,
       address: this.flags.address,
@@ -109,6 +148,12 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
       grpcStub: this.flags['grpc-stub'],
       metricsPort: this.flags['metrics-port'],
     });
+    if (config.events === 'grpc' && config.grpcStub) {
+      // An unloadable stub is one CONFIG line (exit 3) before the command does anything.
+      const { loadGrpcStub } = await import('../events/grpc');
+      loadGrpcStub(config.grpcStub, process.cwd(), { target: config.grpcTarget, method: config.grpcMethod });
+    }
+    return config;
   }
 
   /** The task registry: the built-in tasks plus those of the configured task modules. */
@@ -134,8 +179,8 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   /** Runs `fn` with the configured backend, closing it afterwards. */
   protected async withBackend<R>(fn: (backend: Backend, config: CascadenceConfig) => Promise<R>): Promise<R> {
     const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
-    const { createBackend } = await import('../backends');
-    const backend = await createBackend(config, registry);
+    const [{ createBackend }, metrics] = await Promise.all([import('../backends'), this.metrics()]);
+    const backend = await createBackend(config, registry, metrics ? { metrics } : {});
     try {
       return await fn(backend, config);
     } finally {

@@ -1,9 +1,12 @@
 /**
  * Starting a worker from the CLI: the process-wide Runtime (installed once), the connection,
- * and graceful shutdown on SIGINT/SIGTERM (the Runtime's shutdown signals).
+ * the metrics endpoint, and graceful shutdown on SIGINT/SIGTERM (the Runtime's shutdown signals).
  */
+import { processTracing } from '../tracing';
 import { NativeConnection, type LogLevel, type Worker } from '@temporalio/worker';
-import { installRuntime } from '../worker/runtime';
+import { installRuntime, runtimeMetrics } from '../worker/runtime';
+import { CascadenceMetrics, hasOutbox } from '../metrics/registry';
+import { serveMetrics, type MetricsServer } from '../metrics/server';
 
 export { installRuntime };
 import { CascadenceError } from '../core/errors';
@@ -16,13 +19,20 @@ import { createWorker, type WorkerDeps } from '../worker/create-worker';
 export interface RunningWorker {
   worker: Worker;
   connection: NativeConnection;
-  /** Resolves when the worker has shut down and the connection is closed. */
+  /** Resolves when the worker has shut down and the connection (and a metrics endpoint it served) is closed. */
   done: Promise<void>;
+  /** The worker's metrics, when it has any (`metricsPort` set, or given in `extra.metrics`). */
+  metrics?: CascadenceMetrics;
+  /** The `/metrics` endpoint this worker serves itself (`metricsPort` set and no `extra.metrics`). */
+  metricsServer?: MetricsServer;
 }
 
 /**
- * Connects and starts a worker for the configured task queue.
+ * Connects and starts a worker for the configured task queue. Its run, stage and outbox metrics,
+ * with the Temporal SDK's, go to `extra.metrics` (served by the caller) or, when
+ * `config.metricsPort` is set, to a `/metrics` endpoint on that port, open while the worker runs.
  * @throws CascadenceError CONNECTION when the server does not answer.
+ * @throws CascadenceError CONFIG when the metrics port cannot be bound.
  */
 export async function startWorker(
   config: CascadenceConfig,
@@ -42,28 +52,58 @@ export async function startWorker(
       },
     );
   }
-  const { logLevel: _logLevel, ...workerExtra } = extra;
+  const { logLevel: _logLevel, metrics: givenMetrics, ...workerExtra } = extra;
+  let metrics = givenMetrics;
+  let metricsServer: MetricsServer | undefined;
+  if (!metrics && config.metricsPort !== undefined) {
+    metrics = new CascadenceMetrics();
+    try {
+      metricsServer = await serveMetrics(metrics, config.metricsPort);
+    } catch (err) {
+      await connection.close();
+      throw err;
+    }
+    process.stderr.write(`metrics: ${metricsServer.url}\n`);
+  }
+  // OTEL_EXPORTER_OTLP_ENDPOINT set: every workflow and stage becomes a span of its run's trace.
+  const tracing = await processTracing('worker');
+  const sdkMetrics = runtimeMetrics();
+  if (metrics && sdkMetrics) metrics.includeTemporal(sdkMetrics);
   const { createEventBus } = await import('../events/create-bus');
-  const events = await createEventBus(config);
+  const events = await createEventBus(config, metrics?.outboxObserver());
+  const unwatch = metrics && hasOutbox(events) ? metrics.watchOutbox(events) : undefined;
   // Calendar-driven schedules update Temporal Schedules from an activity: give the worker a client.
   const { Client, Connection } = await import('@temporalio/client');
   const clientConnection = await Connection.connect({ address: config.address });
-  const worker = await createWorker({
-    calendar: {
-      client: new Client({ connection: clientConnection, namespace: config.namespace }),
-      umeBaseUrl: config.umeBaseUrl,
-    },
-    ...(events ? { events } : {}),
-    connection,
-    namespace: config.namespace,
-    taskQueue: config.taskQueue,
-    registry,
-    ...workerExtra,
-  });
-  const done = worker.run().finally(async () => {
+  const closeAll = async (): Promise<void> => {
     await events?.close?.();
+    unwatch?.();
+    await metricsServer?.close();
     await clientConnection.close();
     await connection.close();
-  });
-  return { worker, connection, done };
+    await tracing?.flush();
+  };
+  let worker: Worker;
+  try {
+    worker = await createWorker({
+      calendar: {
+        client: new Client({ connection: clientConnection, namespace: config.namespace }),
+        umeBaseUrl: config.umeBaseUrl,
+      },
+      ...(events ? { events } : {}),
+      ...(metrics ? { metrics } : {}),
+      ...(tracing ? { tracing } : {}),
+      connection,
+      namespace: config.namespace,
+      taskQueue: config.taskQueue,
+      registry,
+      ...workerExtra,
+    });
+  } catch (err) {
+    // A listening metrics endpoint would keep the process alive after the error.
+    await closeAll();
+    throw err;
+  }
+  const done = worker.run().finally(closeAll);
+  return { worker, connection, done, ...(metrics ? { metrics } : {}), ...(metricsServer ? { metricsServer } : {}) };
 }

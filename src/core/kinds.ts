@@ -3,7 +3,8 @@
  * a task); the kind tells people and tools how runs of the task are meant to be triggered.
  * Workflow-safe.
  */
-import type { Task, TaskKind, TaskOptions } from './task';
+import { CascadenceError } from './errors';
+import type { StageContext, Task, TaskKind, TaskOptions } from './task';
 
 /** A task with no particular trigger. */
 export abstract class BaseTask<Input = unknown> implements Task<Input> {
@@ -27,7 +28,50 @@ export abstract class WebhookTask<Input = unknown> extends BaseTask<Input> {
   override readonly kind: TaskKind = 'webhook';
 }
 
-/** A task that refers to work tracked elsewhere (a pointer). */
+/** A pointer to a run of another instance: its run id and who started it (hashes only, never raw ids). */
+export interface TaskPointer {
+  run_id: string;
+  /** Hash of the user id (`hashId`). */
+  user_hash: string;
+  /** Hash of the group id, when the pointer has a group. */
+  group_hash?: string;
+}
+
+/** Which pointers to keep: those whose hashes equal the given ones (`groupHash: ''` means no group). */
+export interface PointerFilter {
+  userHash?: string;
+  groupHash?: string;
+}
+
+/** Where a PointerTask's pointers are kept: the pointer store (`stores/pointer-store.ts`), or memory in tests. */
+export interface PointerSource {
+  list(task: string, filter?: PointerFilter): readonly TaskPointer[] | Promise<readonly TaskPointer[]>;
+}
+
+/**
+ * A task that refers to work tracked elsewhere: runs of other Cascadence instances, kept as
+ * pointers (`task pointer-add`, `task pointer-sync`). Its `run` returns the task's pointers from
+ * the source given to the constructor, e.g. `super(new PointerStore(config.pointersPath))`.
+ * Subclasses may override `run` (and add other stages) to act on them.
+ */
 export abstract class PointerTask<Input = unknown> extends BaseTask<Input> {
   override readonly kind: TaskKind = 'pointer';
+
+  /** @param pointers where the pointers of this task are read (required by the default `run`). */
+  constructor(protected readonly pointers?: PointerSource) {
+    super();
+  }
+
+  /**
+   * The pointers stored for this task (under its registered name), oldest first.
+   * @throws CascadenceError CONFIG when the task was made without a pointer source.
+   */
+  async run(ctx: StageContext<Input>): Promise<TaskPointer[]> {
+    if (!this.pointers) {
+      throw new CascadenceError('CONFIG', `pointer task ${ctx.task} has no pointer store`, {
+        hint: 'pass one to the constructor: super(new PointerStore(config.pointersPath))',
+      });
+    }
+    return [...(await this.pointers.list(ctx.task))];
+  }
 }

@@ -127,6 +127,14 @@ export class NatsTransport extends OutboxTransport {
   }
 }
 
+/** A NATS subject filter (`*` one token, `>` the rest) as a regular expression. */
+export function subjectPattern(filter: string): RegExp {
+  const tokens = filter
+    .split('.')
+    .map((t) => (t === '*' ? '[^.]+' : t === '>' ? '.+' : t.replace(/[$()*+?[\\\]^{|}]/g, '\\$&')));
+  return new RegExp(`^${tokens.join('\\.')}$`);
+}
+
 /** Which events a subscription reads and from where. */
 export interface NatsSubscribeOptions extends NatsStreamOptions {
   /** Subject filters under the prefix, e.g. `['run.>']` (default: every event). */
@@ -166,27 +174,41 @@ export async function subscribeNats(
   const prefix = options.subject ?? 'cascadence';
   const stream = streamOf(options);
   const filters = (options.filter ?? ['>']).map((f) => `${prefix}.${f}`);
+  // Servers before 2.10 (Debian's 2.9) take one filter subject: several are read as `<prefix>.>`, matched here.
+  const serverFilter = filters.length === 1 ? (filters[0] as string) : `${prefix}.>`;
+  const wanted = filters.length === 1 ? undefined : filters.map(subjectPattern);
   const deliver = options.from === 'new' ? DeliverPolicy.New : DeliverPolicy.All;
   const js = jetstream(nc);
-  let consumer;
-  if (options.durable) {
-    try {
-      await jsm.consumers.info(stream, options.durable);
-    } catch {
-      await jsm.consumers.add(stream, {
-        durable_name: options.durable,
-        ack_policy: AckPolicy.Explicit,
-        deliver_policy: deliver,
-        filter_subjects: filters,
-      });
+  let messages;
+  try {
+    let consumer;
+    if (options.durable) {
+      try {
+        await jsm.consumers.info(stream, options.durable);
+      } catch {
+        await jsm.consumers.add(stream, {
+          durable_name: options.durable,
+          ack_policy: AckPolicy.Explicit,
+          deliver_policy: deliver,
+          filter_subject: serverFilter,
+        });
+      }
+      consumer = await js.consumers.get(stream, options.durable);
+    } else {
+      consumer = await js.consumers.get(stream, { filter_subjects: serverFilter, deliver_policy: deliver });
     }
-    consumer = await js.consumers.get(stream, options.durable);
-  } else {
-    consumer = await js.consumers.get(stream, { filter_subjects: filters, deliver_policy: deliver });
+    messages = await consumer.consume();
+  } catch (err) {
+    // A reader that cannot start must not keep the process alive on an open connection.
+    await nc.close().catch(() => undefined);
+    throw err;
   }
-  const messages = await consumer.consume();
   const done = (async () => {
     for await (const m of messages) {
+      if (wanted && !wanted.some((re) => re.test(m.subject))) {
+        if (options.durable) m.ack();
+        continue;
+      }
       const text = m.string();
       let event: AnyUmeEvent | undefined;
       try {

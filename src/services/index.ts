@@ -7,3 +7,4 @@ export * from './follow';
 export * from './project';
 export * from './runs';
 export * from './admin';
+export * from './subscribe';

@@ -52,19 +52,14 @@ export async function flushProcessTracing(): Promise<void> {
 }
 
 async function createTracing(serviceName: string): Promise<Tracing> {
-  const [
-    { NodeTracerProvider },
-    { BatchSpanProcessor },
-    { OTLPTraceExporter },
-    { Resource },
-    otelTemporal,
-  ] = await Promise.all([
-    import('@opentelemetry/sdk-trace-node'),
-    import('@opentelemetry/sdk-trace-base'),
-    import('@opentelemetry/exporter-trace-otlp-http'),
-    import('@opentelemetry/resources'),
-    import('@temporalio/interceptors-opentelemetry'),
-  ]);
+  const [{ NodeTracerProvider }, { BatchSpanProcessor }, { OTLPTraceExporter }, { Resource }, otelTemporal] =
+    await Promise.all([
+      import('@opentelemetry/sdk-trace-node'),
+      import('@opentelemetry/sdk-trace-base'),
+      import('@opentelemetry/exporter-trace-otlp-http'),
+      import('@opentelemetry/resources'),
+      import('@temporalio/interceptors-opentelemetry'),
+    ]);
   const resource = new Resource({ 'service.name': serviceName });
   // The exporter reads the standard OTEL_EXPORTER_OTLP_* variables (endpoint, headers, timeout).
   const processor = new BatchSpanProcessor(new OTLPTraceExporter(), { scheduledDelayMillis: 500 });

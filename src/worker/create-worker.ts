@@ -1,7 +1,7 @@
 /**
  * Composing a Worker: bundled workflows, stage activities over a task registry, a task queue.
  */
-import type { Duration } from '@temporalio/common';
+import { CancelledFailure, type Duration } from '@temporalio/common';
 import {
   Worker,
   type ActivityInterceptorsFactory,
@@ -9,6 +9,8 @@ import {
   type NativeConnection,
 } from '@temporalio/worker';
 import type { EventBus } from '../events/bus';
+import type { CascadenceMetrics } from '../metrics/registry';
+import { STEPS, type StepCall } from '../core';
 import type { AuditSinks } from '../workflows/messages';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
 import { Client } from '@temporalio/client';
@@ -20,6 +22,9 @@ import { CircuitBreakers } from '../activities/circuit-breaker';
 import type { TaskRegistry } from '../plugins/registry';
 import { createDefaultRegistry } from '../plugins/builtin';
 import { getWorkflowBundle } from './bundle';
+import { hooksInterceptor } from '../activities/hooks';
+import type { Tracing } from '../tracing';
+import type { StageHooks } from '../core/task';
 
 /** What a worker is built from; everything is injected. */
 export interface WorkerDeps {
@@ -35,16 +40,23 @@ export interface WorkerDeps {
   maxConcurrentActivityTaskExecutions?: number;
   /** Where the workflows' audit records are published (default: nowhere; they stay queryable on each run). */
   events?: EventBus;
+  /** OpenTelemetry tracing of the workflows and stages (see src/tracing). */
+  tracing?: Tracing;
+  /** Hooks around every stage this worker runs (each task's own hooks run after them). */
+  hooks?: StageHooks[];
   /** A client and UME settings for calendar-driven schedules (their activities are registered only then). */
   calendar?: Omit<CalendarDeps, 'taskQueue'>;
+  /** Where run and stage latencies and outcomes are recorded (default: nowhere). */
+  metrics?: CascadenceMetrics;
 }
 
 /**
- * Sinks that publish audit records on the event bus. They run during replay too: a worker that
- * died after a workflow task completed but before its sink calls ran would otherwise lose those
- * records; a replayed record has the same event id, so the outbox and JetStream drop the repeat.
+ * Sinks that publish audit records on the event bus, and record run outcomes in `metrics`. They
+ * run during replay too: a worker that died after a workflow task completed but before its sink
+ * calls ran would otherwise lose those records; a replayed record has the same event id, so the
+ * outbox and JetStream drop the repeat. Metrics have no such id, so replayed outcomes skip them.
  */
-export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSinks> {
+export function auditSinks(events: EventBus | undefined, metrics?: CascadenceMetrics): InjectedSinks<AuditSinks> {
   return {
     audit: {
       record: {
@@ -53,7 +65,11 @@ export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSin
         callDuringReplay: true,
       },
       ended: {
-        fn: (_info, outcome, source) => events?.publish({ type: 'run', outcome, source }),
+        fn: (info, outcome, source) => {
+          if (metrics && !info.unsafe.isReplaying)
+            metrics.observeRun(outcome.task, outcome.state, outcome.duration_ms / 1000);
+          events?.publish({ type: 'run', outcome, source });
+        },
         callDuringReplay: true,
       },
     },
@@ -64,9 +80,43 @@ export function auditSinks(events: EventBus | undefined): InjectedSinks<AuditSin
  * The activity interceptors of a worker, outermost first: each feature (hooks, metrics, tracing)
  * adds its factory here, so they compose in one place.
  */
-function activityInterceptors(_deps: WorkerDeps): ActivityInterceptorsFactory[] {
-  const factories: ActivityInterceptorsFactory[] = [];
+function activityInterceptors(deps: WorkerDeps, registry: TaskRegistry): ActivityInterceptorsFactory[] {
+  // Outermost: the stage's span covers everything else.
+  const factories: ActivityInterceptorsFactory[] = [...(deps.tracing?.activityInterceptors() ?? [])];
+  // Then metrics: a stage's latency includes its hooks.
+  if (deps.metrics) factories.push(stageMetricsInterceptor(deps.metrics));
+  factories.push(hooksInterceptor(registry, deps.hooks ?? []));
   return factories;
+}
+
+const STEP_TYPES: ReadonlySet<string> = new Set(STEPS);
+
+/**
+ * Times every stage activity (the activity type is the stage name) and counts those that throw:
+ * one observation per attempt; a cancelled attempt is timed but not counted as a failure.
+ */
+export function stageMetricsInterceptor(metrics: CascadenceMetrics): ActivityInterceptorsFactory {
+  return (ctx) => {
+    const stage = ctx.info.activityType;
+    if (!STEP_TYPES.has(stage)) return {};
+    return {
+      inbound: {
+        async execute(input, next) {
+          const task = (input.args[0] as StepCall | undefined)?.task ?? 'unknown';
+          const began = process.hrtime.bigint();
+          let failed = false;
+          try {
+            return await next(input);
+          } catch (err) {
+            failed = !(err instanceof CancelledFailure);
+            throw err;
+          } finally {
+            metrics.observeStage(task, stage, Number(process.hrtime.bigint() - began) / 1e9, failed);
+          }
+        },
+      },
+    };
+  };
 }
 
 /** Creates a worker for the pipeline workflows and stage activities. */
@@ -80,14 +130,14 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace,
     taskQueue,
-    workflowBundle: await getWorkflowBundle(),
+    workflowBundle: await getWorkflowBundle(deps.tracing ? [deps.tracing.workflowModule] : []),
     activities: {
       ...createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
       ...createCatalogueActivities(catalogue),
       ...(deps.calendar ? createCalendarActivities({ ...deps.calendar, taskQueue }) : {}),
     },
-    sinks: auditSinks(deps.events),
-    interceptors: { activity: activityInterceptors(deps) },
+    sinks: { ...auditSinks(deps.events, deps.metrics), ...deps.tracing?.sinks() },
+    interceptors: { activity: activityInterceptors(deps, registry) },
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
     ...(deps.maxConcurrentActivityTaskExecutions === undefined
       ? {}

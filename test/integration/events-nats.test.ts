@@ -65,14 +65,15 @@ async function storedIds(runIds: string[], raw: string): Promise<string[]> {
   return mine.map((e) => String(e.event_id));
 }
 
-/** Every event id the five-stage example's runs make: two per record, ten records per run. */
+/** Every event id the five-stage example's runs make: two per record, ten records per run, then the run's outcome. */
 const expectedIds = (runIds: string[]): string[] =>
-  runIds.flatMap((runId) =>
-    Array.from({ length: 10 }, (_, seq) => {
+  runIds.flatMap((runId) => [
+    ...Array.from({ length: 10 }, (_, seq) => {
       const spec = seq % 2 === 0 ? 'task_spec' : 'stage_update';
       return [`example-${runId}#${seq}:audit_record`, `example-${runId}#${seq}:${spec}`];
     }).flat(),
-  );
+    `example-${runId}#10:task_run`,
+  ]);
 
 it('publishes every event of a run to JetStream exactly once, on subjects <prefix>.<kind>.<task>', async () => {
   const raw = `raw-user-${randomUUID()}`;
@@ -85,7 +86,12 @@ it('publishes every event of a run to JetStream exactly once, on subjects <prefi
     .filter((m) => runIds.includes(String(m.event.run_id)))
     .map((m) => m.subject);
   expect(new Set(subjects)).toEqual(
-    new Set([`${subject}.audit.example`, `${subject}.spec.example`, `${subject}.stage.example`]),
+    new Set([
+      `${subject}.audit.example`,
+      `${subject}.spec.example`,
+      `${subject}.stage.example`,
+      `${subject}.run.example`,
+    ]),
   );
 });
 
@@ -152,10 +158,13 @@ it('loses no event and repeats none when a worker is SIGKILLed mid-run and anoth
     rmSync(env.CRASH_BLOCK);
     second = start();
     expect(await crashBackend.client.workflow.getHandle(`durable-${runId}`).result()).toEqual({ verified: 'done' });
-    const expected = Array.from({ length: 10 }, (_, seq) => [
-      `durable-${runId}#${seq}:audit_record`,
-      `durable-${runId}#${seq}:${seq % 2 === 0 ? 'task_spec' : 'stage_update'}`,
-    ]).flat();
+    const expected = [
+      ...Array.from({ length: 10 }, (_, seq) => [
+        `durable-${runId}#${seq}:audit_record`,
+        `durable-${runId}#${seq}:${seq % 2 === 0 ? 'task_spec' : 'stage_update'}`,
+      ]).flat(),
+      `durable-${runId}#10:task_run`,
+    ];
     const stream = crashSubject.toUpperCase();
     const ids = async (): Promise<string[]> =>
       (await nats.messages(stream))

@@ -76,7 +76,19 @@ test('one trace spans the CLI start, the workflow, each stage and the subtasks',
   // `sequential` runs three `child` subtasks as child workflows, then its own run and verify.
   const cli = await worker.runUntil(async () => {
     const result = await runCli(
-      ['run', 'example', '--json', '--address', serverAddress(), '--task-queue', taskQueue, '--user-id', 'u', '--group-id', 'g'],
+      [
+        'run',
+        'example',
+        '--json',
+        '--address',
+        serverAddress(),
+        '--task-queue',
+        taskQueue,
+        '--user-id',
+        'u',
+        '--group-id',
+        'g',
+      ],
       { OTEL_SERVICE_NAME: 'cascadence-test-cli', CASCADENCE_TASK_MODULES: '' },
     );
     await tracing.flush();

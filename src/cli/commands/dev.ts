@@ -27,7 +27,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
   };
 
   async run(): Promise<void> {
-    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
+    const [config, registry, metrics] = await Promise.all([this.loadConfig(), this.loadRegistry(), this.metrics()]);
     const { DevServer, isServerReady } = await import('../../dev/dev-server');
     const { startWorker } = await import('../worker-process');
     const address = `127.0.0.1:${this.flags.port}`;
@@ -50,7 +50,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
     const devConfig = { ...config, address };
     const stopServer = (): Promise<void> => server?.stop() ?? Promise.resolve();
     try {
-      const running = await startWorker(devConfig, registry);
+      const running = await startWorker(devConfig, registry, metrics ? { metrics } : {});
       this.log(`Temporal: ${address} (namespace ${config.namespace})`);
       if (uiUrl) this.log(`Web UI:   ${uiUrl}`);
       this.log(`worker:   polling task queue ${config.taskQueue}`);

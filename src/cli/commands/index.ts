@@ -3,6 +3,7 @@
  * Command modules import only oclif and the base command at load time; everything heavy is
  * imported inside `run()`, so `task --help` stays fast.
  */
+import AiIdea from './ai-idea';
 import Audit from './audit';
 import Cancel from './cancel';
 import CronRun from './cron/run';
@@ -13,12 +14,18 @@ import Dev from './dev';
 import Diagram from './diagram';
 import Disable from './disable';
 import Enable from './enable';
+import Events from './events';
 import History from './history';
 import Init from './init';
 import List from './list';
 import LoadSchedules from './load-schedules';
 import NewTask from './new/task';
 import Pause from './pause';
+import PointerAdd from './pointer-add';
+import PointerList from './pointer-list';
+import PointerReceive from './pointer-receive';
+import PointerSend from './pointer-send';
+import PointerSync from './pointer-sync';
 import Replay from './replay';
 import Resume from './resume';
 import Run from './run';
@@ -36,6 +43,7 @@ import Watch from './watch';
 import Worker from './worker';
 
 export const COMMANDS = {
+  'ai-idea': AiIdea,
   audit: Audit,
   cancel: Cancel,
   'cron:run': CronRun,
@@ -46,12 +54,18 @@ export const COMMANDS = {
   diagram: Diagram,
   disable: Disable,
   enable: Enable,
+  events: Events,
   history: History,
   init: Init,
   list: List,
   'load-schedules': LoadSchedules,
   'new:task': NewTask,
   pause: Pause,
+  'pointer-add': PointerAdd,
+  'pointer-list': PointerList,
+  'pointer-receive': PointerReceive,
+  'pointer-send': PointerSend,
+  'pointer-sync': PointerSync,
   replay: Replay,
   resume: Resume,
   run: Run,

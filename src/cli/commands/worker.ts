@@ -17,11 +17,12 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
   };
 
   async run(): Promise<void> {
-    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
+    const [config, registry, metrics] = await Promise.all([this.loadConfig(), this.loadRegistry(), this.metrics()]);
     const { startWorker } = await import('../worker-process');
     const { builtinHooks } = await import('../../activities/hooks');
     const hooks = this.flags.hooks === undefined ? [] : builtinHooks(this.flags.hooks);
     const running = await startWorker(config, registry, {
+      ...(metrics ? { metrics } : {}),
       ...(hooks.length > 0 ? { hooks } : {}),
       ...(this.flags.debug ? { logLevel: 'DEBUG' as const } : {}),
       ...(this.flags['max-concurrent-activities'] === undefined

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../../src/core/ids';
+import { loadConfig } from '../../../src/config/config';
 
 const root = path.join(__dirname, '../../..');
 const read = (...segments: string[]): string => readFileSync(path.join(root, ...segments), 'utf8');
@@ -130,10 +131,21 @@ describe('docker-compose.yml', () => {
       );
 
       const prometheus = parse(read('deploy', 'prometheus.yml')) as {
-        scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+        scrape_configs: { job_name: string; metrics_path?: string; static_configs: { targets: string[] }[] }[];
       };
       const job = prometheus.scrape_configs.find((c) => c.job_name === 'cascadence-worker');
       expect(job?.static_configs.flatMap((c) => c.targets)).toContain(`worker:${port}`);
+      expect(job?.metrics_path ?? '/metrics').toBe('/metrics');
+    });
+
+    it('serves metrics on the port Prometheus scrapes: the worker reads it from its environment', () => {
+      const config = loadConfig({}, { ...workerEnv, CASCADENCE_CONFIG: '' } as NodeJS.ProcessEnv, () => undefined);
+      expect(config.metricsPort).toBeDefined();
+      const prometheus = parse(read('deploy', 'prometheus.yml')) as {
+        scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[];
+      };
+      const targets = prometheus.scrape_configs.flatMap((c) => c.static_configs.flatMap((sc) => sc.targets));
+      expect(targets).toContain(`worker:${config.metricsPort}`);
     });
   });
 });

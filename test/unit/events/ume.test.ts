@@ -23,7 +23,43 @@ it('a run publishes its stages as versioned events, valid against their schemas,
   const ume = checkRunEvents(events.events, runId, [user, group]);
   expect(
     ume.filter((e) => e.event_type !== 'audit_record').map((e) => `${e.event_type}:${'stage' in e ? e.stage : ''}`),
-  ).toEqual(['intake', 'research', 'plan', 'run', 'verify'].flatMap((s) => [`task_spec:${s}`, `stage_update:${s}`]));
+  ).toEqual([
+    ...['intake', 'research', 'plan', 'run', 'verify'].flatMap((s) => [`task_spec:${s}`, `stage_update:${s}`]),
+    'task_run:',
+  ]);
+  expect(ume.at(-1)).toMatchObject({
+    event_type: 'task_run',
+    state: 'completed',
+    event_id: `example-${runId}#10:task_run`,
+  });
   expect(ume[0]?.event_id).toBe(`example-${runId}#0:audit_record`);
   await backend.close();
+});
+
+it('a failed run ends with a task_run event saying it failed and why; a precheck that says no, precheck_failed', async () => {
+  const events = new MemoryTransport();
+  const registry = createDefaultRegistry()
+    .register('breaks', {
+      options: { retry: { maximumAttempts: 1 } },
+      run: () => Promise.reject(new Error('disk full')),
+    })
+    .register('not-today', { precheck: () => 'closed on Sundays', run: () => 'never' });
+  const backend = new BaseBackend({
+    registry,
+    state: new TaskStateStore(join(mkdtempSync(join(tmpdir(), 'cascadence-ume-')), 'state.json')),
+    hashSecret: 'ume',
+    events,
+  });
+  const runId = randomUUID();
+  await expect(backend.run({ task: 'breaks', userId: 'u', groupId: 'g', runId })).rejects.toThrow(/disk full/);
+  const failed = checkRunEvents(events.events, runId, []).at(-1);
+  expect(failed).toMatchObject({ event_type: 'task_run', state: 'failed', event_id: `breaks-${runId}#6:task_run` });
+  expect((failed as { reason?: string }).reason).toMatch(/disk full/);
+  const second = randomUUID();
+  await expect(backend.run({ task: 'not-today', userId: 'u', groupId: 'g', runId: second })).rejects.toThrow();
+  expect(checkRunEvents(events.events, second, []).at(-1)).toMatchObject({
+    event_type: 'task_run',
+    state: 'precheck_failed',
+    reason: 'precheck failed: closed on Sundays',
+  });
 });
