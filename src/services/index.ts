@@ -8,3 +8,4 @@ export * from './project';
 export * from './runs';
 export * from './admin';
 export * from './subscribe';
+export * from './planner';

@@ -24,7 +24,7 @@ export interface EventFilter {
 /** What a reader is told of a message: its event (undefined when it is not one) and its raw text. */
 export type EventHandler = (
   event: AnyUmeEvent | undefined,
-  raw: { text: string; subject?: string },
+  raw: { text: string; subject?: string; seq?: number },
 ) => Promise<void> | void;
 
 /** The subject filters of `filter` under the prefix: `<kind>.<task>` (a task's dots become `_`). */
@@ -55,7 +55,7 @@ export async function subscribeEvents(
           ...(filter.durable ? { durable: filter.durable } : {}),
           from: filter.from ?? 'new',
         },
-        (event, raw) => handler(event, { text: raw.text, subject: raw.subject }),
+        (event, raw) => handler(event, { text: raw.text, subject: raw.subject, seq: raw.seq }),
       );
     } catch (err) {
       if (isCascadenceError(err)) throw err;

@@ -18,11 +18,13 @@ export interface RegisteredTask {
   /** What it was registered for: the task and run that caused it, when there is one. */
   source_task?: string;
   source_run_id?: string;
+  /** The run started for it (the capability planner's follow-ups), whose own failure starts nothing more. */
+  follow_up_run_id?: string;
   /** When it was registered, UTC ISO-8601. */
   registered_at: string;
 }
 
-const KEYS = ['name', 'module', 'reason', 'source_task', 'source_run_id', 'registered_at'] as const;
+const KEYS = ['name', 'module', 'reason', 'source_task', 'source_run_id', 'follow_up_run_id', 'registered_at'] as const;
 
 function checkEntry(value: unknown, where: string): RegisteredTask {
   if (!isMapping(value)) throw new Error(`${where} is not a mapping`);

@@ -60,8 +60,9 @@ export default class Events extends BaseCommand<typeof Events> {
       },
     );
     const onSignal = (): void => stop?.();
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    // `on`, not `once`: a once-listener is gone when signal-exit (write-file-atomic's) looks for other handlers.
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
     // stderr: stdout carries only the events.
     process.stderr.write(
       `events: reading ${config.events}${this.flags.all ? ' from the start' : ''}; Ctrl+C to stop\n`,

@@ -6,6 +6,7 @@
 import AiIdea from './ai-idea';
 import Audit from './audit';
 import Cancel from './cancel';
+import CapabilityPlanner from './capability-planner';
 import CronRun from './cron/run';
 import DagDiagram from './dag/diagram';
 import DagRunCommand from './dag/run';
@@ -46,6 +47,7 @@ export const COMMANDS = {
   'ai-idea': AiIdea,
   audit: Audit,
   cancel: Cancel,
+  'capability-planner': CapabilityPlanner,
   'cron:run': CronRun,
   'dag:diagram': DagDiagram,
   'dag:run': DagRunCommand,

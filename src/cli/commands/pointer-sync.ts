@@ -61,24 +61,15 @@ export default class PointerSync extends BaseCommand<typeof PointerSync> {
       throw new CascadenceError('USAGE', `--durable ${JSON.stringify(durable)} may hold only letters, digits, _ and -`);
     }
     const from = this.flags.from === 'new' ? 'new' : 'all';
-    const filter = ['pointer.>'];
     const audit = new JsonlAuditStore(config.auditPath);
     const rebroadcast = config.broadcastPointers ? await createEventBus(config) : undefined;
-    const subscribe = async (handler: Handler) => {
-      if (config.events === 'grpc') {
-        const { loadGrpcStub, subscribeGrpc } = await import('../../events/grpc');
-        const stub = config.grpcStub
-          ? loadGrpcStub(config.grpcStub, process.cwd(), { target: config.grpcTarget, method: 'Subscribe' })
-          : undefined;
-        // The gRPC stream has no subjects or sequence numbers: messages are named by arrival.
-        let seq = 0;
-        return subscribeGrpc({ target: config.grpcTarget, stub, eventTypes: ['pointer_update'] }, (event, m) =>
-          handler(event, { subject: `grpc:${config.grpcTarget}`, seq: ++seq, text: m.json }),
-        );
-      }
-      const { subscribeNats } = await import('../../events/nats');
-      return subscribeNats({ servers: config.natsUrl, subject: config.natsSubject, filter, durable, from }, handler);
-    };
+    // One reader for every client (services/subscribe): a durable NATS consumer, or the gRPC stream.
+    const { subscribeEvents } = await import('../../services/subscribe');
+    let seq = 0;
+    const subscribe = (handler: Handler) =>
+      subscribeEvents(config, { types: ['pointer_update'], durable, from }, (event, raw) =>
+        handler(event, { subject: raw.subject ?? `grpc:${config.grpcTarget}`, seq: raw.seq ?? ++seq, text: raw.text }),
+      );
     let stopRequested!: () => void;
     const stopped = new Promise<void>((r) => (stopRequested = r));
     // `on`, not `once`: a listener that stays registered keeps signal-exit (loaded with the file
@@ -103,9 +94,7 @@ export default class PointerSync extends BaseCommand<typeof PointerSync> {
         subscribe,
       );
       const source =
-        config.events === 'grpc'
-          ? `grpc ${config.grpcTarget}`
-          : `nats ${config.natsSubject}.${filter[0]} as ${durable}`;
+        config.events === 'grpc' ? `grpc ${config.grpcTarget}` : `nats ${config.natsSubject}.pointer.* as ${durable}`;
       process.stderr.write(`pointer-sync: ${source} into ${config.pointersPath}; Ctrl+C to stop\n`);
       const ended = await Promise.race([
         stopped.then(() => 'stop' as const),

@@ -18,7 +18,8 @@ export type AdminAction =
   | 'schedule-paused'
   | 'schedule-resumed'
   | 'triggered'
-  | 'loaded';
+  | 'loaded'
+  | 'follow-up';
 
 /** One stage transition of one run. Ids are hashes; outputs are JSON previews of at most 256 characters. */
 export interface AuditRecord {
