@@ -3,11 +3,11 @@
 # builds, then runs each benchmark in its own Node process. Each prints tables and writes
 # bench/results/<name>.json. Targets are printed as information; nothing here fails on time.
 #   npm run bench                       # all of them
-#   npm run bench -- pipeline-base      # only the named ones (pipeline-temporal, pipeline-base, cli-startup, dag)
+#   npm run bench -- pipeline-base      # only the named ones (pipeline-temporal, pipeline-base, cli-startup, dag, events-nats)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ALL=(pipeline-temporal pipeline-base cli-startup dag)
+ALL=(pipeline-temporal pipeline-base cli-startup dag events-nats)
 if [ "$#" -gt 0 ]; then SELECTED=("$@"); else SELECTED=("${ALL[@]}"); fi
 for name in "${SELECTED[@]}"; do
   if [ ! -f "bench/$name.ts" ]; then
@@ -18,6 +18,13 @@ done
 
 # node_modules (npm ci when missing or stale), the Temporal CLI, then the build.
 bash scripts/prepare.sh
+# events-nats publishes to a real nats-server (Debian's, with JetStream).
+if [[ " ${SELECTED[*]} " == *" events-nats "* ]] && ! command -v nats-server >/dev/null 2>&1; then
+  echo "bench: installing nats-server (apt-get)..."
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  $sudo_cmd apt-get update -qq && $sudo_cmd apt-get install -y -qq nats-server >/dev/null
+fi
 
 started=$SECONDS
 for name in "${SELECTED[@]}"; do

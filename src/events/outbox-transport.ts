@@ -43,6 +43,11 @@ export interface OutboxTransportOptions {
 
 const BATCH = 256;
 const RETRY_MS = 500;
+/**
+ * How long a send waits for more events to join its batch: the records of a run's workflow task
+ * (and of the runs beside it) go as one batch, with one acknowledgement write, instead of one each.
+ */
+const GATHER_MS = 5;
 
 /** Publishes versioned events through a durable outbox and a sender. */
 export class OutboxTransport implements EventBus {
@@ -52,6 +57,8 @@ export class OutboxTransport implements EventBus {
   private readonly warn: (line: string) => void;
   /** Events the sender acknowledged since start. */
   published = 0;
+  /** Whether the last send failed: an outage is said once when it starts and once when it ends. */
+  private failing = false;
 
   constructor(
     readonly sender: Sender,
@@ -80,20 +87,27 @@ export class OutboxTransport implements EventBus {
 
   private kick(): void {
     if (this.closed || this.sending) return;
-    this.sending = this.drain().finally(() => {
-      this.sending = undefined;
-      if (this.outbox.depth > 0 && !this.closed) setTimeout(() => this.kick(), RETRY_MS).unref();
-    });
+    this.sending = new Promise((r) => setTimeout(r, GATHER_MS).unref())
+      .then(() => this.drain())
+      .finally(() => {
+        this.sending = undefined;
+        if (this.outbox.depth > 0 && !this.closed) setTimeout(() => this.kick(), RETRY_MS).unref();
+      });
   }
 
   /** Sends what the outbox holds, oldest first, acknowledging as the sender does. */
   private async drain(): Promise<void> {
     try {
       while (!this.closed && this.outbox.depth > 0) {
-        const batch = this.outbox.peek(BATCH);
+        // While the far side is away, probe with one event rather than pile a batch into the client's buffer.
+        const batch = this.outbox.peek(this.failing ? 1 : BATCH);
         const began = process.hrtime.bigint();
         const { acked, error } = await this.sender.send(batch);
         if (acked > 0) {
+          if (this.failing) {
+            this.failing = false;
+            this.warn(`events: ${this.sender.name} publishing again (${this.outbox.depth} events queued)`);
+          }
           this.outbox.ack(acked);
           this.published += acked;
           this.options.observer?.sent(acked, Number(process.hrtime.bigint() - began) / 1e9);
@@ -102,8 +116,12 @@ export class OutboxTransport implements EventBus {
       }
     } catch (err) {
       this.options.observer?.failed();
-      if (!this.closed)
-        this.warn(`events: ${this.sender.name} publish failed, retrying: ${rootMessage(err).split('\n')[0]}`);
+      if (!this.closed && !this.failing) {
+        this.warn(
+          `events: ${this.sender.name} publish failed, keeping events in the outbox and retrying: ${rootMessage(err).split('\n')[0]}`,
+        );
+      }
+      this.failing = true;
     }
   }
 

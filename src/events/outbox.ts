@@ -17,6 +17,8 @@ export interface OutboxOptions {
   maxBytes?: number;
   /** Told once per burst of drops. */
   warn?: (line: string) => void;
+  /** Rewrite the file once everything is sent and it holds this many lines (default 10,000). */
+  compactLines?: number;
 }
 
 /** A durable, bounded queue of events on disk. */
@@ -39,6 +41,7 @@ export class Outbox {
   private readonly seen = new Set<string>();
   private readonly maxSeen = 100_000;
   private warnedFull = false;
+  private readonly compactLines: number;
 
   constructor(options: OutboxOptions) {
     mkdirSync(options.dir, { recursive: true });
@@ -46,14 +49,17 @@ export class Outbox {
     this.ackFile = join(options.dir, 'acked');
     this.maxBytes = options.maxBytes ?? 64 * 1024 * 1024;
     this.warn = options.warn ?? ((line) => process.stderr.write(`${line}\n`));
+    this.compactLines = options.compactLines ?? 10_000;
     this.load();
   }
 
   /** What a previous process left: every event after the acknowledged ones (a torn last line is skipped). */
   private load(): void {
     if (!existsSync(this.file)) return;
-    const lines = readFileSync(this.file, 'utf8').split('\n');
+    const text = readFileSync(this.file, 'utf8');
+    const lines = text.split('\n');
     if (lines.at(-1) === '') lines.pop();
+    let torn = text.length > 0 && !text.endsWith('\n');
     this.total = lines.length;
     this.acked = existsSync(this.ackFile) ? Math.min(Number(readFileSync(this.ackFile, 'utf8')) || 0, lines.length) : 0;
     for (const line of lines.slice(this.acked)) {
@@ -65,8 +71,20 @@ export class Outbox {
         this.bytes += line.length + 1;
       } catch {
         // A line torn by a crash mid-write: never acknowledged, so nothing is lost but that partial write.
+        torn = true;
       }
     }
+    // Appending after a torn line would glue the next event to it: start the file afresh with what is unsent.
+    if (torn) this.rewrite();
+  }
+
+  /** Rewrites the file with the unsent events only (atomically: a temporary file renamed over it). */
+  private rewrite(): void {
+    writeFileSync(`${this.file}.tmp`, this.queue.map((e) => `${JSON.stringify(e)}\n`).join(''));
+    renameSync(`${this.file}.tmp`, this.file);
+    writeFileSync(this.ackFile, '0');
+    this.acked = 0;
+    this.total = this.queue.length;
   }
 
   /** Events waiting to be sent. */
@@ -111,13 +129,16 @@ export class Outbox {
     return this.queue.slice(0, max);
   }
 
-  /** Marks the `count` oldest events as acknowledged; compacts the file once everything is. */
+  /**
+   * Marks the `count` oldest events as acknowledged (one small write); once everything is sent and
+   * the file has grown past `compactLines`, starts it afresh.
+   */
   ack(count: number): void {
     this.queue.splice(0, count);
     for (const size of this.sizes.splice(0, count)) this.bytes -= size;
     this.acked += count;
     this.warnedFull = false;
-    if (this.queue.length === 0) {
+    if (this.queue.length === 0 && this.total >= this.compactLines) {
       // Everything sent: start the file afresh (the acknowledged count first, so a crash in between re-sends nothing new).
       writeFileSync(`${this.file}.tmp`, '');
       renameSync(`${this.file}.tmp`, this.file);

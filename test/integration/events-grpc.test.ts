@@ -116,10 +116,15 @@ it('keeps events in the outbox while the server is away; runs go on; all arrive 
   await new Promise((r) => setTimeout(r, 3000));
   expect(transport.outbox.depth).toBeGreaterThan(0);
   expect(runIds.flatMap(received)).toEqual([]);
-  expect(warnings.some((w) => w.startsWith('events: gRPC publish failed, retrying: '))).toBe(true);
+  expect(
+    warnings.some((w) => w.startsWith('events: gRPC publish failed, keeping events in the outbox and retrying: ')),
+  ).toBe(true);
   await server.start(port);
   await eventually(() => transport.outbox.depth === 0, 'the outbox to drain once the server is back', 60_000);
   for (const runId of runIds) expectRunDelivered(runId, raw);
+  // The outage is said once when it starts and once when it ends, however many retries it took.
+  expect(warnings.filter((w) => w.includes('publish failed'))).toHaveLength(1);
+  expect(warnings.filter((w) => w.startsWith('events: gRPC publishing again'))).toHaveLength(1);
 });
 
 it('streams live events to a subscriber, filtered by type and task, until it stops', async () => {

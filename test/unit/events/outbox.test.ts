@@ -27,14 +27,31 @@ it('keeps unacknowledged events across a restart, in order, and forgets acknowle
   expect(second.peek(10).map((e) => e.event_id)).toEqual([event(1).event_id, event(2).event_id]);
   second.ack(2);
   expect(new Outbox({ dir }).depth).toBe(0);
-  expect(second.fileBytes()).toBe(0);
 });
 
-it('skips a line torn by a crash mid-write, keeping the rest', () => {
+it('starts its file afresh once everything is sent and it has grown past compactLines', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'cascadence-outbox-'));
+  const box = new Outbox({ dir, compactLines: 4 });
+  box.append([event(0), event(1)]);
+  box.ack(2);
+  expect(box.fileBytes()).toBeGreaterThan(0); // 2 lines: kept, the acknowledged count says they are sent
+  box.append([event(2), event(3)]);
+  box.ack(1);
+  expect(box.fileBytes()).toBeGreaterThan(0); // one still unsent
+  box.ack(1);
+  expect(box.fileBytes()).toBe(0);
+  box.append([event(4)]);
+  expect(new Outbox({ dir }).peek(10).map((e) => e.event_id)).toEqual([event(4).event_id]);
+});
+
+it('skips a line torn by a crash mid-write, keeping the rest, and appends cleanly after it', () => {
   const dir = mkdtempSync(join(tmpdir(), 'cascadence-outbox-'));
   new Outbox({ dir }).append([event(0)]);
   appendFileSync(join(dir, 'events.jsonl'), '{"event_type":"task_sp');
-  expect(new Outbox({ dir }).peek(10).map((e) => e.event_id)).toEqual([event(0).event_id]);
+  const after = new Outbox({ dir });
+  expect(after.peek(10).map((e) => e.event_id)).toEqual([event(0).event_id]);
+  after.append([event(1)]);
+  expect(new Outbox({ dir }).peek(10).map((e) => e.event_id)).toEqual([event(0).event_id, event(1).event_id]);
 });
 
 it('drops events past its size bound, counting them and saying so once', () => {
