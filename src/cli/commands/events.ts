@@ -52,6 +52,8 @@ export default class Events extends BaseCommand<typeof Events> {
       config,
       { ...(this.flags.task ? { task: this.flags.task } : {}), from: this.flags.all ? 'all' : 'new' },
       (event, raw) => {
+        // Past --count, what the consumer already fetched is not printed.
+        if (this.flags.count !== undefined && seen >= this.flags.count) return;
         if (runId && event?.run_id !== runId) return;
         if (this.flags.json) this.log(event ? JSON.stringify(event) : raw.text);
         else this.log(event ? eventLine(event) : `(not an event) ${raw.text.slice(0, 200)}`);
