@@ -74,7 +74,13 @@ export async function testBackend(
 export async function startTestWorker(
   conns: TestConnections,
   registry: TaskRegistry,
-  options: { prefix?: string; hashSecret?: string; calendar?: WorkerDeps['calendar'] } = {},
+  options: {
+    prefix?: string;
+    hashSecret?: string;
+    calendar?: WorkerDeps['calendar'];
+    /** Where the worker publishes its runs' events. */
+    events?: WorkerDeps['events'];
+  } = {},
 ): Promise<{ backend: TemporalBackend; taskQueue: string; close(): Promise<void> }> {
   const taskQueue = uniqueQueue(options.prefix);
   const worker = await createWorker({
@@ -83,6 +89,7 @@ export async function startTestWorker(
     registry,
     shutdownGraceTime: '1s',
     ...(options.calendar ? { calendar: options.calendar } : {}),
+    ...(options.events ? { events: options.events } : {}),
   });
   const running = worker.run();
   const backend = await testBackend(registry, taskQueue, options.hashSecret);

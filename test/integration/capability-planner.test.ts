@@ -19,6 +19,7 @@ import { createWorker } from '../../src/worker/create-worker';
 import { BIN } from '../helpers/cli';
 import { NatsServer } from '../helpers/nats';
 import { connect, serverAddress, testBackend, uniqueQueue, type TestConnections } from '../helpers/temporal';
+import { eventually } from '../conformance/pipeline-suite';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'cli-tasks', 'tasks.js');
 let conns: TestConnections;
@@ -103,14 +104,6 @@ async function planner(extra: string[] = []) {
       return exited;
     },
   };
-}
-
-async function eventually(check: () => boolean | Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 async function failRun(): Promise<string> {

@@ -11,19 +11,19 @@ import { join } from 'node:path';
 import type { TemporalBackend } from '../../src/backends/temporal';
 import { NatsTransport } from '../../src/events/nats';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
-import { createWorker } from '../../src/worker/create-worker';
 import { validateUme } from '../conformance/events-check';
 import { BIN, runCli } from '../helpers/cli';
 import { NatsServer } from '../helpers/nats';
-import { connect, testBackend, uniqueQueue, type TestConnections } from '../helpers/temporal';
+import { connect, startTestWorker, type TestConnections } from '../helpers/temporal';
+import { eventually } from '../conformance/pipeline-suite';
 
 let conns: TestConnections;
 let nats: NatsServer;
 let transport: NatsTransport;
 let backend: TemporalBackend;
-let stopWorker: () => Promise<void>;
+let env: Awaited<ReturnType<typeof startTestWorker>>;
 const subject = `cli${randomUUID().slice(0, 8)}`;
-const env = (): NodeJS.ProcessEnv => ({ UME_NATS_SUBJECT: subject, UME_NATS_URL: nats.url, UME_TRANSPORT: 'nats' });
+const cliEnv = (): NodeJS.ProcessEnv => ({ UME_NATS_SUBJECT: subject, UME_NATS_URL: nats.url, UME_TRANSPORT: 'nats' });
 
 beforeAll(async () => {
   conns = await connect();
@@ -34,20 +34,12 @@ beforeAll(async () => {
     outboxDir: mkdtempSync(join(tmpdir(), 'cascadence-outbox-')),
     warn: () => undefined,
   }).start();
-  const registry = createDefaultRegistry();
-  const taskQueue = uniqueQueue('events-cli');
-  const worker = await createWorker({ connection: conns.native, taskQueue, registry, events: transport });
-  const running = worker.run();
-  stopWorker = async () => {
-    worker.shutdown();
-    await running;
-  };
-  backend = await testBackend(registry, taskQueue);
+  env = await startTestWorker(conns, createDefaultRegistry(), { prefix: 'events-cli', events: transport });
+  backend = env.backend;
 });
 afterAll(async () => {
-  await stopWorker?.();
+  await env?.close();
   await transport?.close();
-  await backend?.close();
   await nats?.stop();
   await conns?.close();
 });
@@ -55,7 +47,7 @@ afterAll(async () => {
 /** Starts `task events ...args`; resolves once it reads, with a way to collect its lines. */
 async function watch(args: string[]) {
   const child = spawn(process.execPath, [BIN, 'events', ...args], {
-    env: { ...process.env, ...env() },
+    env: { ...process.env, ...cliEnv() },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   let stdout = '';
@@ -76,14 +68,6 @@ async function watch(args: string[]) {
     exited,
     stop: () => child.kill('SIGINT'),
   };
-}
-
-async function eventually(check: () => boolean, what: string): Promise<void> {
-  const deadline = Date.now() + 30_000;
-  while (!check()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 it('prints the live events of a task as JSON, each a valid event without raw ids', async () => {

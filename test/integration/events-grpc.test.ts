@@ -14,11 +14,10 @@ import { MemoryTransport, type CascadenceEvent, type EventBus } from '../../src/
 import { createUmeClient, GrpcTransport, subscribeGrpc, toEventMessage, UmeGrpcServer } from '../../src/events/grpc';
 import type { AnyUmeEvent } from '../../src/events/ume';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
-import { createWorker } from '../../src/worker/create-worker';
 import { checkRunEvents, validateUme } from '../conformance/events-check';
 import { eventually } from '../conformance/pipeline-suite';
 import { runCli, type CliResult } from '../helpers/cli';
-import { connect, testBackend, uniqueQueue, type TestConnections } from '../helpers/temporal';
+import { connect, startTestWorker, type TestConnections } from '../helpers/temporal';
 
 const STUBS = join(__dirname, '..', 'fixtures', 'grpc-stubs');
 
@@ -27,7 +26,7 @@ let server: UmeGrpcServer;
 let memory: MemoryTransport;
 let transport: GrpcTransport;
 let backend: TemporalBackend;
-let stopWorker: () => Promise<void>;
+let env: Awaited<ReturnType<typeof startTestWorker>>;
 const warnings: string[] = [];
 
 beforeAll(async () => {
@@ -46,26 +45,12 @@ beforeAll(async () => {
       transport.publish(event);
     },
   };
-  const registry = createDefaultRegistry();
-  const taskQueue = uniqueQueue('events-grpc');
-  const worker = await createWorker({
-    connection: conns.native,
-    taskQueue,
-    registry,
-    events: both,
-    shutdownGraceTime: '1s',
-  });
-  const running = worker.run();
-  stopWorker = async () => {
-    worker.shutdown();
-    await running;
-  };
-  backend = await testBackend(registry, taskQueue);
+  env = await startTestWorker(conns, createDefaultRegistry(), { prefix: 'events-grpc', events: both });
+  backend = env.backend;
 });
 afterAll(async () => {
-  await stopWorker?.();
+  await env?.close();
   await transport?.close();
-  await backend?.close();
   await server?.stop();
   await conns?.close();
 });

@@ -10,17 +10,16 @@ import { join } from 'node:path';
 import type { TemporalBackend } from '../../src/backends/temporal';
 import { NatsTransport } from '../../src/events/nats';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
-import { createWorker } from '../../src/worker/create-worker';
 import { eventually } from '../conformance/pipeline-suite';
 import { validateUme } from '../conformance/events-check';
 import { NatsServer } from '../helpers/nats';
-import { connect, testBackend, uniqueQueue, type TestConnections } from '../helpers/temporal';
+import { connect, startTestWorker, type TestConnections, uniqueQueue } from '../helpers/temporal';
 
 let conns: TestConnections;
 let nats: NatsServer;
 let transport: NatsTransport;
 let backend: TemporalBackend;
-let stopWorker: () => Promise<void>;
+let env: Awaited<ReturnType<typeof startTestWorker>>;
 const subject = `ev${randomUUID().slice(0, 8)}`;
 
 beforeAll(async () => {
@@ -32,26 +31,12 @@ beforeAll(async () => {
     outboxDir: mkdtempSync(join(tmpdir(), 'cascadence-outbox-')),
     warn: () => undefined,
   }).start();
-  const registry = createDefaultRegistry();
-  const taskQueue = uniqueQueue('events-nats');
-  const worker = await createWorker({
-    connection: conns.native,
-    taskQueue,
-    registry,
-    events: transport,
-    shutdownGraceTime: '1s',
-  });
-  const running = worker.run();
-  stopWorker = async () => {
-    worker.shutdown();
-    await running;
-  };
-  backend = await testBackend(registry, taskQueue);
+  env = await startTestWorker(conns, createDefaultRegistry(), { prefix: 'events-nats', events: transport });
+  backend = env.backend;
 });
 afterAll(async () => {
-  await stopWorker?.();
+  await env?.close();
   await transport?.close();
-  await backend?.close();
   await nats?.stop();
   await conns?.close();
 });

@@ -10,6 +10,7 @@ import { hashId } from '../../src/events/hash';
 import { pauseSignal, resumeSignal } from '../../src/workflows/messages';
 import { createTestRegistry, gates } from '../helpers/tasks';
 import { connect, startTestWorker, type TestConnections } from '../helpers/temporal';
+import { eventually } from '../conformance/pipeline-suite';
 
 let conns: TestConnections;
 let env: Awaited<ReturnType<typeof startTestWorker>>;
@@ -27,14 +28,6 @@ afterAll(async () => {
 async function currentDetails(handle: WorkflowHandle): Promise<string> {
   const meta = await handle.query<{ currentDetails?: string }>('__temporal_workflow_metadata');
   return meta.currentDetails ?? '';
-}
-
-async function eventually(check: () => Promise<boolean>, what: string): Promise<void> {
-  const deadline = Date.now() + 20_000;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 test('a run shows its task, hashed ids and input, then its stage, paused state and end', async () => {

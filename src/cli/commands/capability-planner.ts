@@ -54,23 +54,8 @@ export default class CapabilityPlanner extends BaseCommand<typeof CapabilityPlan
           },
         },
       );
-      let stop!: () => void;
-      const stopped = new Promise<void>((r) => (stop = r));
-      // `on`, not `once`: a once-listener is gone when signal-exit (write-file-atomic's) looks for other handlers.
-      process.on('SIGINT', stop);
-      process.on('SIGTERM', stop);
-      process.stderr.write(`capability-planner: ${config.events} task_run events as ${durable}; Ctrl+C to stop\n`);
-      try {
-        const ended = await Promise.race([
-          stopped.then(() => 'stop' as const),
-          subscription.done.then(() => 'end' as const),
-        ]);
-        if (ended === 'stop') await subscription.stop();
-        else await subscription.done;
-      } finally {
-        process.off('SIGINT', stop);
-        process.off('SIGTERM', stop);
-      }
+      const { untilStopped } = await import('../until-stopped');
+      await untilStopped(subscription, `capability-planner: ${config.events} task_run events as ${durable}`);
     });
     process.stderr.write('capability-planner: stopped\n');
   }

@@ -61,17 +61,7 @@ export default class Events extends BaseCommand<typeof Events> {
         if (this.flags.count !== undefined && seen >= this.flags.count) stop?.();
       },
     );
-    const onSignal = (): void => stop?.();
-    // `on`, not `once`: a once-listener is gone when signal-exit (write-file-atomic's) looks for other handlers.
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-    // stderr: stdout carries only the events.
-    process.stderr.write(
-      `events: reading ${config.events}${this.flags.all ? ' from the start' : ''}; Ctrl+C to stop\n`,
-    );
-    await Promise.race([stopped, sub.done]);
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    await sub.stop();
+    const { untilStopped } = await import('../until-stopped');
+    await untilStopped(sub, `events: reading ${config.events}${this.flags.all ? ' from the start' : ''}`, stopped);
   }
 }

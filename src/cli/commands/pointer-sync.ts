@@ -70,13 +70,7 @@ export default class PointerSync extends BaseCommand<typeof PointerSync> {
       subscribeEvents(config, { types: ['pointer_update'], durable, from }, (event, raw) =>
         handler(event, { subject: raw.subject ?? `grpc:${config.grpcTarget}`, seq: raw.seq ?? ++seq, text: raw.text }),
       );
-    let stopRequested!: () => void;
-    const stopped = new Promise<void>((r) => (stopRequested = r));
-    // `on`, not `once`: a listener that stays registered keeps signal-exit (loaded with the file
-    // lock) from re-raising the signal and killing the process before the subscription closes.
-    const onSignal = (): void => stopRequested();
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
+    const { untilStopped } = await import('../until-stopped');
     try {
       const subscription = await startPointerSync(
         {
@@ -95,16 +89,8 @@ export default class PointerSync extends BaseCommand<typeof PointerSync> {
       );
       const source =
         config.events === 'grpc' ? `grpc ${config.grpcTarget}` : `nats ${config.natsSubject}.pointer.* as ${durable}`;
-      process.stderr.write(`pointer-sync: ${source} into ${config.pointersPath}; Ctrl+C to stop\n`);
-      const ended = await Promise.race([
-        stopped.then(() => 'stop' as const),
-        subscription.done.then(() => 'end' as const),
-      ]);
-      if (ended === 'stop') await subscription.stop();
-      else await subscription.done;
+      await untilStopped(subscription, `pointer-sync: ${source} into ${config.pointersPath}`);
     } finally {
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
       await rebroadcast?.close?.();
       await audit.close();
     }
