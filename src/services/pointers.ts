@@ -76,17 +76,8 @@ export function parsePointerUpdate(value: unknown): PointerUpdateEvent {
   if (value.schema_version !== SCHEMA_VERSION) return fail(`schema_version is ${JSON.stringify(value.schema_version)}`);
   const unknown = Object.keys(value).filter((k) => !EVENT_KEYS.has(k));
   if (unknown.length > 0) return fail(`unknown field(s) ${unknown.join(', ')}`);
-  for (const key of [
-    'event_id',
-    'time',
-    'task',
-    'run_id',
-    'workflow_id',
-    'user_hash',
-    'group_hash',
-    'pointer_run_id',
-  ]) {
-    if (typeof value[key] !== 'string') return fail(`${key} is not a string`);
+  for (const key of EVENT_KEYS) {
+    if (key !== 'schema_version' && typeof value[key] !== 'string') return fail(`${key} is not a string`);
   }
   const e = value as unknown as PointerUpdateEvent;
   if (!e.event_id || !e.workflow_id) return fail('event_id or workflow_id is empty');

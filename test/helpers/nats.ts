@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { jetstreamManager } from '@nats-io/jetstream';
 import { connect } from '@nats-io/transport-node';
 import { freePort } from '../../src/dev/dev-server';
+import { NatsTransport } from '../../src/events/nats';
 
 /** A nats-server process. */
 export class NatsServer {
@@ -42,6 +43,16 @@ export class NatsServer {
       }
     }
     throw new Error(`nats-server did not answer on ${this.url}`);
+  }
+
+  /** A started NATS transport to this server under `subject`, with its outbox in a fresh folder and quiet warnings. */
+  transport(subject: string): NatsTransport {
+    return new NatsTransport({
+      servers: this.url,
+      subject,
+      outboxDir: mkdtempSync(join(tmpdir(), 'cascadence-outbox-')),
+      warn: () => undefined,
+    }).start();
   }
 
   /** Stops the process (the store folder stays). */

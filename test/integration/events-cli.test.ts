@@ -5,11 +5,8 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import type { TemporalBackend } from '../../src/backends/temporal';
-import { NatsTransport } from '../../src/events/nats';
+import { type NatsTransport } from '../../src/events/nats';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { validateUme } from '../conformance/events-check';
 import { BIN, runCli } from '../helpers/cli';
@@ -28,12 +25,7 @@ const cliEnv = (): NodeJS.ProcessEnv => ({ UME_NATS_SUBJECT: subject, UME_NATS_U
 beforeAll(async () => {
   conns = await connect();
   nats = await NatsServer.start();
-  transport = new NatsTransport({
-    servers: nats.url,
-    subject,
-    outboxDir: mkdtempSync(join(tmpdir(), 'cascadence-outbox-')),
-    warn: () => undefined,
-  }).start();
+  transport = nats.transport(subject);
   env = await startTestWorker(conns, createDefaultRegistry(), { prefix: 'events-cli', events: transport });
   backend = env.backend;
 });

@@ -8,7 +8,7 @@ import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TemporalBackend } from '../../src/backends/temporal';
-import { NatsTransport } from '../../src/events/nats';
+import { type NatsTransport } from '../../src/events/nats';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { eventually } from '../conformance/pipeline-suite';
 import { validateUme } from '../conformance/events-check';
@@ -25,12 +25,7 @@ const subject = `ev${randomUUID().slice(0, 8)}`;
 beforeAll(async () => {
   conns = await connect();
   nats = await NatsServer.start();
-  transport = new NatsTransport({
-    servers: nats.url,
-    subject,
-    outboxDir: mkdtempSync(join(tmpdir(), 'cascadence-outbox-')),
-    warn: () => undefined,
-  }).start();
+  transport = nats.transport(subject);
   env = await startTestWorker(conns, createDefaultRegistry(), { prefix: 'events-nats', events: transport });
   backend = env.backend;
 });
