@@ -8,13 +8,16 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
 bash scripts/prepare.sh
 # Tools some tests drive for real: Graphviz renders the DOT diagrams, tmux is the terminal of the TTY test,
-# Compose validates docker-compose.yml, nats-server (JetStream) receives the events.
+# Compose validates docker-compose.yml, nats-server (JetStream) receives the events, Chromium
+# renders the dashboard.
 missing=()
 command -v dot >/dev/null 2>&1 || missing+=(graphviz)
 command -v tmux >/dev/null 2>&1 || missing+=(tmux)
 command -v nats-server >/dev/null 2>&1 || missing+=(nats-server)
 # Compose checks docker-compose.yml (`docker compose config`); Debian's docker-compose when the plugin is absent.
 { docker compose version >/dev/null 2>&1 || command -v docker-compose >/dev/null 2>&1; } || missing+=(docker-compose)
+# The dashboard's browser test drives Debian's Chromium through playwright-core (nothing is downloaded).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "test: installing ${missing[*]} (apt-get)..."
   sudo_cmd=""

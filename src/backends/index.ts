@@ -21,7 +21,7 @@ export { TaskStateStore, type TaskFlags } from '../runtime/task-state';
 export async function createBackend(
   config: CascadenceConfig,
   registry: TaskRegistry,
-  { metrics }: { metrics?: CascadenceMetrics } = {},
+  { metrics, longLived }: { metrics?: CascadenceMetrics; longLived?: boolean } = {},
 ): Promise<Backend> {
   const state = new TaskStateStore(config.statePath);
   if (config.backend === 'base' || config.backend === 'cron' || config.backend === 'cron-deps') {
@@ -60,5 +60,7 @@ export async function createBackend(
     hashSecret: config.hashSecret,
     timezone: config.timezone,
     registry,
+    // A long-lived client (the API server) follows the task catalogue instead of reading it per run.
+    ...(longLived ? { watchCatalogue: true } : {}),
   });
 }

@@ -1,0 +1,41 @@
+/**
+ * What the HTTP layer is built from and what each request carries. The API, the dashboard and
+ * the webhooks are fastify plugins over the same `ApiDeps`; every route calls a service or a
+ * backend capability, exactly as the CLI does. Node-only.
+ */
+import type {} from 'fastify';
+import type { Backend } from '../backends/backend';
+import type { CascadenceConfig } from '../config/config';
+import type { CascadenceMetrics } from '../metrics/registry';
+import type { TaskRegistry } from '../plugins/registry';
+
+/** Everything the HTTP plugins need; one long-lived backend for the whole server. */
+export interface ApiDeps {
+  config: CascadenceConfig;
+  registry: TaskRegistry;
+  backend: Backend;
+  /** Served at `/metrics` when given. */
+  metrics?: CascadenceMetrics;
+  /**
+   * Directories (absolute) and package names whose modules `POST /tasks?path=` may register: the
+   * allowlist. Anything else is refused (403).
+   */
+  pluginPaths?: string[];
+  /** Bearer token every route but `/healthz` requires (`CASCADENCE_API_TOKEN`); none: open. */
+  apiToken?: string;
+  /** Key of the dashboard's session cookies (default: derived from the token and the hash secret). */
+  sessionSecret?: string;
+}
+
+/** Who is calling: hashed on arrival (HMAC of `X-User-ID` / `X-Group-ID`), never kept raw. */
+export interface Identity {
+  userHash: string;
+  groupHash: string;
+}
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Set by the identity hook on every API route (undefined on open routes). */
+    identity?: Identity;
+  }
+}
