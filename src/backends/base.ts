@@ -29,6 +29,7 @@ import {
   setTaskFlag,
   toPipelineRequest,
   adminRecord,
+  selectorGroupHash,
   type ActionLog,
   type AdminActionRequest,
   type Backend,
@@ -121,8 +122,12 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
   /**
    * Starts a run in the background; `done` settles with its result (a cancelled run rejects
    * with CANCELLED). While it runs, pause, resume, status, signal and cancel reach it by run id.
+   * @throws CascadenceError RUN_EXISTS when the run id given is already live here, and what `prepare` throws.
    */
   startRun(request: RunRequest): { runId: string; run: PipelineRun; done: Promise<unknown> } {
+    if (request.runId !== undefined && this.live.has(request.runId)) {
+      throw new CascadenceError('RUN_EXISTS', `run ${request.runId} is already running in this process`);
+    }
     const controller = new AbortController();
     const run = this.prepare(request, controller);
     const runId = run.runId;
@@ -133,7 +138,7 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
       })
       .finally(() => this.live.delete(runId));
     done.catch(() => undefined); // the caller observes `done`; never an unhandled rejection
-    const groupHash = hashId(request.groupId, this.options.hashSecret);
+    const groupHash = request.groupHash ?? hashId(request.groupId, this.options.hashSecret);
     this.live.set(runId, { run, task: request.task, groupHash, controller, startedAt: Date.now() });
     return { runId, run, done };
   }
@@ -161,7 +166,7 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
 
   private select(task: string, target: RunSelector): LiveRun | undefined {
     if (target.runId) return this.liveRun(target.runId);
-    const groupHash = target.groupId ? hashId(target.groupId, this.options.hashSecret) : undefined;
+    const groupHash = selectorGroupHash(target, this.options.hashSecret);
     return [...this.live.values()]
       .filter((l) => l.task === task && (groupHash === undefined || l.groupHash === groupHash))
       .sort((a, b) => b.startedAt - a.startedAt)[0];
@@ -198,7 +203,8 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
 
   /** Admin actions go to the same store and bus as every other record. */
   async recordAction(request: AdminActionRequest): Promise<void> {
-    this.record(adminRecord(request, this.options.hashSecret));
+    // Published too, as an audit_record of its own (no run holds it: a fresh id names it).
+    this.record(adminRecord(request, this.options.hashSecret), { workflowId: `admin:${randomUUID()}`, seq: 0 });
   }
 
   async audit(task: string, runId?: string): Promise<AuditRecord[]> {

@@ -11,6 +11,7 @@ import {
   allHandlersFinished,
   condition,
   makeContinueAsNewFunc,
+  proxySinks,
   setHandler,
   upsertMemo,
   workflowInfo,
@@ -18,7 +19,9 @@ import {
 import type { AuditRecord } from '../core/pipeline';
 import { applyFlagsPatch, validateFlagsPatch, type CatalogueSnapshot } from '../core/task-flags';
 import { toWorkflowFailure } from './failure';
-import { actionsQuery, catalogueQuery, recordActionUpdate, setTaskFlagsUpdate } from './messages';
+import { actionsQuery, catalogueQuery, recordActionUpdate, setTaskFlagsUpdate, type AuditSinks } from './messages';
+
+const { audit } = proxySinks<AuditSinks>();
 
 /** History length at which the catalogue continues as new (well under Temporal's limits). */
 const MAX_HISTORY_EVENTS = 2_000;
@@ -29,6 +32,8 @@ const MAX_ACTIONS_PER_TASK = 200;
 export interface CatalogueState extends CatalogueSnapshot {
   /** Admin actions by task, oldest first. */
   actions: Record<string, AuditRecord[]>;
+  /** Admin actions recorded since the catalogue began: the place of the next one in its trail. */
+  recorded?: number;
 }
 
 /** Runs the catalogue; `state` is what an earlier run carried over (empty at first). */
@@ -36,6 +41,7 @@ export async function catalogueWorkflow(state: Partial<CatalogueState> = {}): Pr
   const flags = { ...(state.flags ?? {}) };
   const actions: Record<string, AuditRecord[]> = { ...(state.actions ?? {}) };
   let version = state.version ?? 0;
+  let recorded = state.recorded ?? 0;
   const snapshot = (): CatalogueSnapshot => ({
     version,
     flags: JSON.parse(JSON.stringify(flags)) as CatalogueSnapshot['flags'],
@@ -46,6 +52,8 @@ export async function catalogueWorkflow(state: Partial<CatalogueState> = {}): Pr
   setHandler(recordActionUpdate, (record) => {
     const trail = (actions[record.task] ??= []);
     trail.push(record);
+    // Published like a run's records: its place in the catalogue's trail makes its event id.
+    audit.record(record, { workflowId: workflowInfo().workflowId, seq: recorded++ });
     if (trail.length > MAX_ACTIONS_PER_TASK) trail.splice(0, trail.length - MAX_ACTIONS_PER_TASK);
   });
   setHandler(
@@ -73,5 +81,5 @@ export async function catalogueWorkflow(state: Partial<CatalogueState> = {}): Pr
   await condition(allHandlersFinished);
   // The next run starts with the flags in its memo too, so a read between the runs sees them.
   const carried = snapshot();
-  await makeContinueAsNewFunc<typeof catalogueWorkflow>({ memo: { ...carried } })({ ...carried, actions });
+  await makeContinueAsNewFunc<typeof catalogueWorkflow>({ memo: { ...carried } })({ ...carried, actions, recorded });
 }

@@ -164,3 +164,22 @@ it('loses no event and repeats none when a worker is SIGKILLed mid-run and anoth
     await crashBackend.close();
   }
 });
+
+it('publishes admin actions too: each an audit_record whose id is its place in the catalogue trail', async () => {
+  const { setTaskEnabled } = await import('../../src/services/admin');
+  const admin = `raw-admin-${randomUUID()}`;
+  await setTaskEnabled(backend, 'example', false, { userId: admin });
+  await setTaskEnabled(backend, 'example', true, { userId: admin });
+  const catalogue = `cascadence-catalogue-${env.taskQueue}`;
+  const mine = async () =>
+    (await nats.messages(transport.stream)).map((m) => m.event).filter((e) => e.workflow_id === catalogue);
+  await eventually(async () => (await mine()).length >= 2, 'the admin events');
+  const events = await mine();
+  for (const e of events) validateUme(e);
+  expect(events.map((e) => [e.event_id, (e.record as { status: string }).status])).toEqual([
+    [`${catalogue}#0:audit_record`, 'disabled'],
+    [`${catalogue}#1:audit_record`, 'enabled'],
+  ]);
+  expect(JSON.stringify(events)).not.toContain(admin);
+  expect(events[0]?.user_hash).toMatch(/^[0-9a-f]{64}$/);
+});

@@ -63,3 +63,25 @@ it('a failed run ends with a task_run event saying it failed and why; a precheck
     reason: 'precheck failed: closed on Sundays',
   });
 });
+
+it('an admin action in process is published as an audit_record of its own', async () => {
+  const { umeEventsOf } = await import('../../../src/events/bus');
+  const { validateUme } = await import('../../conformance/events-check');
+  const events = new MemoryTransport();
+  const backend = new BaseBackend({
+    registry: createDefaultRegistry(),
+    state: new TaskStateStore(join(mkdtempSync(join(tmpdir(), 'cascadence-ume-')), 'state.json')),
+    hashSecret: 'ume',
+    events,
+  });
+  await backend.recordAction({ task: 'example', stage: 'task', action: 'disabled', actor: { userId: 'raw-admin' } });
+  const ume = events.events.flatMap(umeEventsOf);
+  expect(ume).toHaveLength(1);
+  validateUme(ume[0] as unknown as Record<string, unknown>);
+  expect(ume[0]).toMatchObject({
+    event_type: 'audit_record',
+    task: 'example',
+    record: { stage: 'task', status: 'disabled' },
+  });
+  expect(JSON.stringify(ume)).not.toContain('raw-admin');
+});
