@@ -2,7 +2,15 @@
  * Cascadence's public API: the task model, the worker, the backends and the CLI entry.
  */
 export * from './core';
-export { TaskRegistry, createDefaultRegistry, ExampleTask, type Providers, type TaskClass } from './plugins';
+export {
+  TaskRegistry,
+  createDefaultRegistry,
+  ExampleTask,
+  GitHubWebhookTask,
+  CalComWebhookTask,
+  type Providers,
+  type TaskClass,
+} from './plugins';
 export { createWorker, getWorkflowBundle, type WorkerDeps } from './worker';
 export { createStageActivities, createStageRunner, CircuitBreakers } from './activities';
 export { createBackend, type Backend, type RunRequest, type RunOutcome, type TaskInfo } from './backends';
@@ -24,3 +32,8 @@ export type { AnyUmeEvent, UmeEventType } from './events/ume';
 export { CascadenceMetrics } from './metrics';
 export { PointerStore, IdeaStore, TaskStore } from './stores';
 export { subscribeEvents } from './services/subscribe';
+export { receiveWebhook, dispatchWebhookEvent, signWebhook, verifyWebhookSignature } from './services/webhooks';
+export { buildServer, type ServerOptions } from './api/server';
+export { cascadence } from './api/plugin';
+export { cascadenceRoute, type CascadenceRouteOptions, type RouteIdentity } from './api/route';
+export type { ApiDeps, Identity } from './api/context';

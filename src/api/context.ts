@@ -6,6 +6,7 @@
 import type {} from 'fastify';
 import type { Backend } from '../backends/backend';
 import type { CascadenceConfig } from '../config/config';
+import type { EventBus } from '../events/bus';
 import type { CascadenceMetrics } from '../metrics/registry';
 import type { TaskRegistry } from '../plugins/registry';
 
@@ -16,6 +17,8 @@ export interface ApiDeps {
   backend: Backend;
   /** Served at `/metrics` when given. */
   metrics?: CascadenceMetrics;
+  /** Where pointer updates go (`POST /pointers/{name}`); none: stored only. */
+  bus?: EventBus;
   /**
    * Directories (absolute) and package names whose modules `POST /tasks?path=` may register: the
    * allowlist. Anything else is refused (403).
@@ -37,5 +40,9 @@ declare module 'fastify' {
   interface FastifyRequest {
     /** Set by the identity hook on every API route (undefined on open routes). */
     identity?: Identity;
+  }
+  interface FastifyContextConfig {
+    /** An open route: the bearer-token and identity hooks skip it (it enforces access itself, or needs none). */
+    public?: boolean;
   }
 }

@@ -37,6 +37,13 @@ export interface RunRequest {
   /** Run id to use (default: a new UUID). */
   runId?: string;
   /**
+   * The run id may start one run only, ever: a start with a run id already used by a run of the
+   * task, running or closed, fails with RUN_EXISTS and starts nothing (on Temporal, for as long
+   * as the namespace keeps closed runs; in process, while the first run is live). Without it, a
+   * run id only clashes with a run still running.
+   */
+  once?: boolean;
+  /**
    * Run the task's prerequisites (`dependsOn`) first, each once, in dependency order, all under
    * one run id; every task of the chain is checked before anything runs.
    */
@@ -51,11 +58,14 @@ export interface RunOutcome {
   result: unknown;
 }
 
-/** A DAG run as a caller asks for it (raw ids, hashed by the backend). */
+/** A DAG run as a caller asks for it (raw ids, hashed by the backend; or their hashes). */
 export interface DagRunRequest {
   definition: DagDefinition;
   userId: string;
   groupId: string;
+  /** The hashes, when only they are known (an API caller): used instead of hashing the raw ids. */
+  userHash?: string;
+  groupHash?: string;
   runId?: string;
 }
 
@@ -76,6 +86,13 @@ export interface RunSelector {
   runId?: string;
   /** Raw group id; hashed before use. */
   groupId?: string;
+  /** The group's hash, when only it is known (an API caller); wins over `groupId`. */
+  groupHash?: string;
+}
+
+/** The group hash a selector names, if any. */
+export function selectorGroupHash(target: RunSelector, hashSecret: string): string | undefined {
+  return target.groupHash ?? (target.groupId ? hashId(target.groupId, hashSecret) : undefined);
 }
 
 /** A run as a listing of runs shows it. */
@@ -129,7 +146,10 @@ export interface Backend {
 
 /** Operating runs: start one without waiting, then read, signal, cancel and audit it. */
 export interface RunOperations {
-  /** Starts a run without waiting; resolves with its run id. */
+  /**
+   * Starts a run without waiting; resolves with its run id.
+   * @throws CascadenceError RUN_EXISTS for a run id already taken (see `RunRequest.once`), and what `run` throws before it starts.
+   */
   start(request: RunRequest): Promise<string>;
   status(runId: string): Promise<PipelineStatus>;
   cancel(runId: string): Promise<void>;
@@ -177,10 +197,13 @@ export interface RunBrowser {
   result(runRef: string): Promise<unknown>;
 }
 
-/** Who did something (raw ids, hashed by the backend before they go anywhere). */
+/** Who did something (raw ids, hashed by the backend before they go anywhere; or their hashes). */
 export interface Actor {
   userId?: string;
   groupId?: string;
+  /** The hashes, when only they are known (an API caller): recorded as given. */
+  userHash?: string;
+  groupHash?: string;
 }
 
 /** An admin action to record in a task's trail. */
@@ -209,8 +232,8 @@ export function adminRecord(request: AdminActionRequest, hashSecret: string, now
     status: request.action,
     ...(request.reason === undefined ? {} : { reason: request.reason }),
     run_id: request.runId ?? '',
-    user_hash: hash(request.actor.userId),
-    group_hash: hash(request.actor.groupId),
+    user_hash: request.actor.userHash ?? hash(request.actor.userId),
+    group_hash: request.actor.groupHash ?? hash(request.actor.groupId),
     time: now.toISOString(),
   };
 }

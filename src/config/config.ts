@@ -67,6 +67,11 @@ export interface CascadenceConfig {
   broadcastPointers: boolean;
   /** Modules whose tasks are registered beside the built-in ones (CLI and worker alike). */
   taskModules: string[];
+  /**
+   * Plugin directories and package names whose modules `POST /tasks?path=` may register (the
+   * API's allowlist); empty: the directories of the task modules.
+   */
+  pluginPaths: string[];
   /** The CronyxServer of the `cronyx` backend. */
   cronyxBaseUrl: string | undefined;
   /** Seconds per Cronyx request. */
@@ -77,6 +82,10 @@ export interface CascadenceConfig {
   umeBaseUrl: string | undefined;
   /** Base URL of the Temporal Web UI, for the links clients print. */
   webUiUrl: string;
+  /** Key of GitHub's webhook signatures (`X-Hub-Signature-256`); unset: GitHub events are accepted unsigned. */
+  githubWebhookSecret: string | undefined;
+  /** Key of Cal.com's webhook signatures (`X-Cal-Signature-256`); unset: Cal.com events are accepted unsigned. */
+  calcomWebhookSecret: string | undefined;
   /** Where the config came from, for messages. */
   source: string | undefined;
 }
@@ -142,6 +151,7 @@ const SETTINGS: Setting[] = [
     kind: 'boolean',
   },
   { field: 'taskModules', keys: ['task_modules'], env: ['CASCADENCE_TASK_MODULES'], kind: 'list' },
+  { field: 'pluginPaths', keys: ['plugin_paths'], env: ['CASCADENCE_PLUGIN_PATHS'], kind: 'list' },
   { field: 'cronyxBaseUrl', keys: ['cronyx_base_url'], env: ['CRONYX_BASE_URL'], kind: 'string' },
   { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
   { field: 'cronyxRefresh', keys: ['cronyx_refresh'], env: ['CASCADENCE_CRONYX_REFRESH'], kind: 'boolean' },
@@ -150,6 +160,18 @@ const SETTINGS: Setting[] = [
     field: 'webUiUrl',
     keys: ['web_ui_url'],
     env: ['CASCADENCE_UI_URL', 'CASCADENCE_WEB_UI_URL'],
+    kind: 'string',
+  },
+  {
+    field: 'githubWebhookSecret',
+    keys: ['github_webhook_secret'],
+    env: ['GITHUB_WEBHOOK_SECRET'],
+    kind: 'string',
+  },
+  {
+    field: 'calcomWebhookSecret',
+    keys: ['calcom_webhook_secret'],
+    env: ['CALCOM_WEBHOOK_SECRET'],
     kind: 'string',
   },
 ];
@@ -180,11 +202,14 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     tasksPath: home('tasks.yml'),
     broadcastPointers: false,
     taskModules: [],
+    pluginPaths: [],
     cronyxBaseUrl: undefined,
     cronyxTimeout: 5,
     cronyxRefresh: true,
     umeBaseUrl: undefined,
     webUiUrl: 'http://localhost:8233',
+    githubWebhookSecret: undefined,
+    calcomWebhookSecret: undefined,
   };
 }
 

@@ -60,6 +60,14 @@ export const ERROR_TABLE = {
   UNKNOWN_RUN: spec(USAGE, 404, false),
   UNKNOWN_SCHEDULE: spec(USAGE, 404, false),
   RUN_FINISHED: spec(USAGE, 404, false),
+  /** A run id given for a new run is already taken (a redelivered webhook: nothing new starts). */
+  RUN_EXISTS: spec(USAGE, 409, false),
+  /** HTTP access: no route there, no or a wrong bearer token, another caller's scope, too big a body, too many requests. */
+  NOT_FOUND: spec(USAGE, 404, false),
+  UNAUTHORIZED: spec(USAGE, 401, false),
+  FORBIDDEN: spec(USAGE, 403, false),
+  PAYLOAD_TOO_LARGE: spec(USAGE, 413, false),
+  RATE_LIMITED: spec(USAGE, 429, true),
   /** Configuration problems. */
   CONFIG: spec(CONFIG, 500, false),
   /** Server or connection problems, and operations a backend does not have. */

@@ -85,3 +85,17 @@ export function calendarWorkflowId(task: string): string {
 export function isValidTaskName(name: string): boolean {
   return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(name);
 }
+
+/** True when `id` is usable as a webhook delivery id (GitHub's `X-GitHub-Delivery` is a GUID). */
+export function isValidDeliveryId(id: string): boolean {
+  return /^[A-Za-z0-9][A-Za-z0-9_.-]{0,127}$/.test(id);
+}
+
+/**
+ * Run id of the run a webhook delivery starts for `task`: `<source>-<deliveryId>-<task>`. The
+ * same delivery always maps to the same run (so a redelivery is recognised), and each task
+ * handling it gets its own run id. The delivery id must pass {@link isValidDeliveryId}.
+ */
+export function webhookRunId(source: string, deliveryId: string, task: string): string {
+  return `${source}-${deliveryId}-${task}`;
+}

@@ -23,9 +23,37 @@ export abstract class ManualTrigger<Input = unknown> extends BaseTask<Input> {
   override readonly kind: TaskKind = 'manual';
 }
 
-/** A task run by an incoming webhook; its input is the webhook's payload. */
-export abstract class WebhookTask<Input = unknown> extends BaseTask<Input> {
+/** Where webhook events come from: one route each (`POST /webhook/<source>`). */
+export const WEBHOOK_SOURCES = ['github', 'calcom'] as const;
+export type WebhookSource = (typeof WEBHOOK_SOURCES)[number];
+
+/** The input of a run started by a webhook event: where it came from, its event type and its JSON body. */
+export interface WebhookInput<Payload = unknown> {
+  source: WebhookSource;
+  /** The event type (GitHub's `X-GitHub-Event`; Cal.com's `Cal-Event-Type` header, else the body's `triggerEvent`). */
+  event: string;
+  /** The parsed body, as delivered. It may hold personal data: keep it out of logs. */
+  payload: Payload;
+}
+
+/**
+ * A task run by incoming webhook events. The webhook server asks every registered WebhookTask
+ * whether it `handles` an event; each one that does gets a durable run whose input is a
+ * {@link WebhookInput}, so the work happens in the worker, never inside the HTTP request.
+ */
+export abstract class WebhookTask<Input extends WebhookInput = WebhookInput> extends BaseTask<Input> {
   override readonly kind: TaskKind = 'webhook';
+
+  /**
+   * Whether an event should start a run of this task. Called inside the HTTP request, before
+   * anything starts: keep it quick and free of I/O.
+   */
+  abstract handles(source: WebhookSource, eventType: string, payload: unknown): boolean;
+}
+
+/** True when `task` is a webhook task: its kind is `webhook` and it has a `handles` method. */
+export function isWebhookTask(task: Task): task is Task & Pick<WebhookTask, 'handles'> {
+  return task.kind === 'webhook' && typeof (task as Partial<WebhookTask>).handles === 'function';
 }
 
 /** A pointer to a run of another instance: its run id and who started it (hashes only, never raw ids). */

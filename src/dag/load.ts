@@ -40,7 +40,15 @@ export function toCanonical(data: Record<string, unknown>): DagDefinition {
  * @throws CascadenceError VALIDATION: `<file>:<line>:<col>: ...` for YAML, `<file>: <path>: ...` for the schema, then semantic problems.
  */
 export function parseDagText(text: string, file: string, knownTasks?: ReadonlySet<string>): ValidDag {
-  const data = parseYamlFile(text, file).doc.toJS() as unknown;
+  return parseDagData(parseYamlFile(text, file).doc.toJS() as unknown, file, knownTasks);
+}
+
+/**
+ * Checks a parsed DAG definition (a file's content, or a JSON body) against the schema, then
+ * semantically; problems are prefixed with `where`.
+ * @throws CascadenceError VALIDATION naming each problem.
+ */
+export function parseDagData(data: unknown, file: string, knownTasks?: ReadonlySet<string>): ValidDag {
   const validate = schemaValidator();
   if (!validate(data)) {
     const problems = [...new Set((validate.errors ?? []).filter((e) => e.keyword !== 'oneOf').map(schemaProblem))];

@@ -15,6 +15,8 @@ import {
   type ScheduleInfo,
   type ScheduleRequest,
 } from '../backends/backend';
+import type { PipelineStatus } from '../core';
+import { CascadenceError } from '../core/errors';
 
 async function record(backend: Backend, request: AdminActionRequest): Promise<void> {
   if (hasCapability(backend, 'actions')) await backend.recordAction(request);
@@ -48,6 +50,25 @@ export async function setTaskPaused(
   return target;
 }
 
+/**
+ * Pauses (or resumes) one run, found by its run id (or workflow id), recording who did; says which task it belongs to.
+ * @throws CascadenceError UNKNOWN_RUN, RUN_FINISHED, VALIDATION for a DAG run (pause its nodes' tasks instead), UNSUPPORTED.
+ */
+export async function setRunPaused(
+  backend: Backend,
+  runRef: string,
+  paused: boolean,
+  actor: Actor,
+): Promise<PauseTarget & { task: string }> {
+  const status = (await requireCapability(backend, 'operate').status(runRef)) as Partial<PipelineStatus>;
+  if (typeof status.task !== 'string' || typeof status.runId !== 'string') {
+    throw new CascadenceError('VALIDATION', `run ${runRef} is not a pipeline run`, {
+      hint: 'pause and resume act on pipeline runs; a DAG run goes on until its nodes end',
+    });
+  }
+  return { task: status.task, ...(await setTaskPaused(backend, status.task, paused, { runId: status.runId }, actor)) };
+}
+
 /** Creates or updates a task's schedule; the request's user and group are who did it. */
 export async function scheduleTask(backend: Backend, request: ScheduleRequest, source?: string): Promise<ScheduleInfo> {
   const info = await requireCapability(backend, 'schedules').schedule(request);
@@ -58,6 +79,8 @@ export async function scheduleTask(backend: Backend, request: ScheduleRequest, s
     actor: {
       ...(request.userId ? { userId: request.userId } : {}),
       ...(request.groupId ? { groupId: request.groupId } : {}),
+      ...(request.userHash ? { userHash: request.userHash } : {}),
+      ...(request.groupHash ? { groupHash: request.groupHash } : {}),
     },
     reason: source ? `${info.cron} from ${source}` : info.cron,
   });

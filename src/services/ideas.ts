@@ -70,3 +70,11 @@ export async function addIdea(deps: IdeaDeps, req: AddIdeaRequest): Promise<AddI
   deps.bus?.publish({ type: 'ume', event });
   return { seed, sent: deps.bus !== undefined, event_id: event.event_id };
 }
+
+/**
+ * The idea seeds one user of one group sent (by hash), oldest first.
+ * @throws CascadenceError CONFIG for a corrupt idea store.
+ */
+export function callerIdeas(store: IdeaStore, caller: { userHash: string; groupHash: string }): IdeaSeed[] {
+  return store.list({ userHash: caller.userHash, groupHash: caller.groupHash });
+}

@@ -9,3 +9,7 @@ export * from './runs';
 export * from './admin';
 export * from './subscribe';
 export * from './planner';
+export * from './dashboard';
+export * from './scope';
+export * from './plugin-tasks';
+export * from './webhooks';

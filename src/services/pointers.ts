@@ -14,6 +14,7 @@ import { SCHEMA_VERSION, standaloneEvent, type PointerUpdateEvent } from '../eve
 import type { Subscription } from '../events/nats';
 import type { PointerStore, PointerUpdate, TaskPointer } from '../stores/pointer-store';
 import { HASH_PATTERN, isMapping } from '../stores/locked-yaml-store';
+import type { TaskRegistry } from '../plugins/registry';
 
 /** What the pointer operations work with. */
 export interface PointerDeps {
@@ -89,12 +90,15 @@ export function parsePointerUpdate(value: unknown): PointerUpdateEvent {
   return e;
 }
 
-/** A pointer to add, with the raw ids of its user and group (hashed here, never stored or sent raw). */
+/** A pointer to add, with the raw ids of its user and group (hashed here, never stored or sent raw), or their hashes. */
 export interface AddPointerRequest {
   task: string;
   userId: string;
   runId: string;
   groupId?: string | undefined;
+  /** The hashes, when only they are known (an API caller): used instead of hashing the raw ids. */
+  userHash?: string | undefined;
+  groupHash?: string | undefined;
 }
 
 /** What adding a pointer did. */
@@ -110,16 +114,44 @@ export interface AddPointerResult {
 
 /** Hashes a request's ids into the pointer they name. */
 function pointerFrom(
-  req: { userId: string; runId: string; groupId?: string | undefined },
+  req: {
+    userId: string;
+    runId: string;
+    groupId?: string | undefined;
+    userHash?: string | undefined;
+    groupHash?: string | undefined;
+  },
   secret: string,
 ): TaskPointer {
-  if (!req.userId) throw new CascadenceError('USAGE', 'a pointer needs a user id');
+  if (!req.userId && !req.userHash) throw new CascadenceError('USAGE', 'a pointer needs a user id');
   if (!req.runId) throw new CascadenceError('USAGE', 'a pointer needs a run id');
+  const group = req.groupHash ?? (req.groupId ? hashId(req.groupId, secret) : undefined);
   return {
     run_id: req.runId,
-    user_hash: hashId(req.userId, secret),
-    ...(req.groupId ? { group_hash: hashId(req.groupId, secret) } : {}),
+    user_hash: req.userHash ?? hashId(req.userId, secret),
+    ...(group ? { group_hash: group } : {}),
   };
+}
+
+/**
+ * Checks that `task` is a registered pointer task (kind `pointer`).
+ * @throws CascadenceError UNKNOWN_TASK, or USAGE for a task of another kind.
+ */
+export function assertPointerTask(registry: TaskRegistry, task: string): void {
+  if (registry.describe(task).kind !== 'pointer') {
+    throw new CascadenceError('USAGE', `'${task}' is not a pointer task`, {
+      hint: 'pointers belong to tasks extending PointerTask (kind pointer)',
+    });
+  }
+}
+
+/** The pointers of `task` that belong to one user and group (by hash), oldest first. */
+export function callerPointers(
+  store: PointerStore,
+  task: string,
+  caller: { userHash: string; groupHash: string },
+): TaskPointer[] {
+  return store.list(task, { userHash: caller.userHash, groupHash: caller.groupHash });
 }
 
 /**

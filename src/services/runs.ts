@@ -3,7 +3,7 @@
  * node states. Each takes a backend and asks it for the capability it needs.
  */
 import { requireCapability, type Backend, type RunFilter, type RunSummary } from '../backends/backend';
-import type { NodeState } from '../core';
+import type { ContextDelivery, NodeState } from '../core';
 import { CascadenceError } from '../core/errors';
 import type { DiagramPlan } from '../core/diagram';
 
@@ -21,14 +21,16 @@ export async function listRuns(
   filter: RunFilter,
   web: { uiUrl: string; namespace: string },
 ): Promise<RunListing[]> {
-  const ui = web.uiUrl.replace(/\/+$/, '');
   const runs = await requireCapability(backend, 'browse', "runs are listed from Temporal's visibility").listRuns(
     filter,
   );
-  return runs.map((r) => ({
-    ...r,
-    url: `${ui}/namespaces/${web.namespace}/workflows/${encodeURIComponent(r.workflowId)}`,
-  }));
+  return runs.map((r) => ({ ...r, url: webUiRunUrl(web, r.workflowId) }));
+}
+
+/** The page of top-level workflow `workflowId` in the Temporal Web UI. */
+export function webUiRunUrl(web: { uiUrl: string; namespace: string }, workflowId: string): string {
+  const ui = web.uiUrl.replace(/\/+$/, '');
+  return `${ui}/namespaces/${encodeURIComponent(web.namespace)}/workflows/${encodeURIComponent(workflowId)}`;
 }
 
 /**
@@ -63,4 +65,25 @@ export async function dagNodeStates(backend: Backend, runRef: string): Promise<R
     });
   }
   return Object.fromEntries(Object.entries(status.nodes).map(([id, s]) => [id, s.state]));
+}
+
+/** Signal kinds a run accepts. */
+export const SIGNAL_KINDS = ['context'] as const;
+
+/**
+ * Delivers a signal to a run: `{kind: 'context', value: {note?, url?}}` attaches context, taken
+ * now (`delivered`) or by the next stage (`queued`). The kind is checked before the value.
+ * @throws CascadenceError VALIDATION (`unsupported signal kind`), CONTEXT_REJECTED, UNKNOWN_RUN, RUN_FINISHED, UNSUPPORTED.
+ */
+export async function signalRun(
+  backend: Backend,
+  runRef: string,
+  signal: { kind?: unknown; value?: unknown },
+): Promise<ContextDelivery> {
+  if (!(SIGNAL_KINDS as readonly unknown[]).includes(signal.kind)) {
+    throw new CascadenceError('VALIDATION', `unsupported signal kind ${JSON.stringify(signal.kind ?? null)}`, {
+      hint: `use one of: ${SIGNAL_KINDS.join(', ')}`,
+    });
+  }
+  return requireCapability(backend, 'operate').signal(runRef, signal.value);
 }

@@ -139,6 +139,9 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     sinks: { ...auditSinks(deps.events, deps.metrics), ...deps.tracing?.sinks() },
     interceptors: { activity: activityInterceptors(deps, registry) },
     shutdownGraceTime: deps.shutdownGraceTime ?? '10s',
+    // Stages heartbeat every second; a cancellation reaches a running stage with its next
+    // heartbeat sent, so send them at most every 2 s (the SDK's default is 30 s without a heartbeat timeout).
+    defaultHeartbeatThrottleInterval: '2s',
     ...(deps.maxConcurrentActivityTaskExecutions === undefined
       ? {}
       : { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions }),

@@ -50,7 +50,9 @@ describe('task run (temporal backend)', () => {
   it('rejects an unknown task with exit 2, listing the known ones', async () => {
     const res = await runCli(['run', 'nope', '--user-id', 'u', '--group-id', 'g', '--address', serverAddress()]);
     expect(res.code).toBe(2);
-    expect(res.stderr.trim()).toMatch(/^error: unknown task "nope"; known tasks: example/);
+    expect(res.stderr.trim()).toMatch(
+      /^error: unknown task "nope"; known tasks: calcom-webhook, example, github-webhook/,
+    );
     expect(res.stderr.trim().split('\n')).toHaveLength(1);
   });
 
@@ -69,7 +71,7 @@ describe('task list and help', () => {
   it('lists tasks as <name>\\t<enabled|disabled>, with the flags the server holds', async () => {
     const res = await runCli(['list', '--address', serverAddress(), '--task-queue', uniqueQueue('cli-list')]);
     expect(res.code).toBe(0);
-    expect(res.stdout).toBe('example\tenabled\n');
+    expect(res.stdout).toBe('calcom-webhook\tenabled\nexample\tenabled\ngithub-webhook\tenabled\n');
     const offline = await runCli(['list', '--address', '127.0.0.1:1']);
     expect(offline.code).toBe(4);
     expect(offline.stderr).toMatch(/^error: cannot reach Temporal at 127\.0\.0\.1:1/);

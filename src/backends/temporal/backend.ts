@@ -4,7 +4,12 @@
  * schedules to `./schedules` and task flags to the catalogue (`./catalogue`).
  */
 import { randomUUID } from 'node:crypto';
-import { WorkflowNotFoundError, type Client, type WorkflowHandle } from '@temporalio/client';
+import {
+  WorkflowExecutionAlreadyStartedError,
+  WorkflowNotFoundError,
+  type Client,
+  type WorkflowHandle,
+} from '@temporalio/client';
 import { CascadenceError, isCascadenceError } from '../../core/errors';
 import {
   SEARCH_ATTRIBUTE_RUN_ID,
@@ -25,12 +30,12 @@ import {
   type ContextDelivery,
   type PipelineStatus,
 } from '../../core';
-import { hashId } from '../../events/hash';
 import {
   assertKnown,
   assertRunnable,
   listTasks,
   runWithPrerequisites,
+  selectorGroupHash,
   setTaskFlag,
   toPipelineRequest,
   adminRecord,
@@ -134,9 +139,16 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
         staticDetails: runDetails(pipelineRequest),
         memo: { task: request.task, runId },
         typedSearchAttributes: pipelineSearchAttributes(request.task, pipelineRequest.groupHash, runId),
+        ...(request.once ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
       });
     } catch (err) {
       if (isCascadenceError(err)) throw err;
+      if (err instanceof WorkflowExecutionAlreadyStartedError) {
+        throw new CascadenceError('RUN_EXISTS', `run ${runId} of ${request.task} already exists`, {
+          hint: 'pick another run id, or leave it out for a new one',
+          cause: err,
+        });
+      }
       throw new CascadenceError(
         'CONNECTION',
         `could not start ${request.task} on ${this.options.address}: ${rootMessage(err)}`,
@@ -199,12 +211,9 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
   }
 
   /** Top-level running runs of `task`, newest first (of one group, when given). */
-  private async runningRuns(task: string, groupId: string | undefined): Promise<WorkflowHandle[]> {
-    const query = visibilityQuery({
-      task,
-      status: 'running',
-      ...(groupId ? { groupHash: hashId(groupId, this.options.hashSecret) } : {}),
-    });
+  private async runningRuns(task: string, target: RunSelector): Promise<WorkflowHandle[]> {
+    const groupHash = selectorGroupHash(target, this.options.hashSecret);
+    const query = visibilityQuery({ task, status: 'running', ...(groupHash ? { groupHash } : {}) });
     const found: Array<{ id: string; start: number }> = [];
     for await (const wf of this.client.workflow.list({ query })) {
       if (!wf.workflowId.includes('/')) found.push({ id: wf.workflowId, start: wf.startTime.getTime() });
@@ -214,7 +223,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
 
   private async selectRun(task: string, target: RunSelector): Promise<WorkflowHandle | undefined> {
     if (target.runId) return this.runningHandle(pipelineWorkflowId(task, target.runId));
-    return (await this.runningRuns(task, target.groupId))[0];
+    return (await this.runningRuns(task, target))[0];
   }
 
   async pause(task: string, target: RunSelector = {}): Promise<PauseTarget> {
@@ -237,7 +246,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     let status: PipelineStatus | undefined;
     if (target.runId) handle = await this.selectRun(task, target);
     else {
-      for (const candidate of await this.runningRuns(task, target.groupId)) {
+      for (const candidate of await this.runningRuns(task, target)) {
         const s = await candidate.query(statusQuery);
         if (s.paused) {
           handle = candidate;

@@ -184,12 +184,16 @@ export class TemporalCatalogue implements TaskFlagStore {
    */
   async setFlags(patch: TaskFlagsPatch): Promise<TaskFlagsChange> {
     validateFlagsPatch(patch);
-    return this.update(patch.task, () =>
+    const change = await this.update(patch.task, () =>
       this.client.workflow.executeUpdateWithStart(setTaskFlagsUpdate, {
         args: [patch],
         startWorkflowOperation: new WithStartWorkflowOperation(catalogueWorkflow, this.startOptions()),
       }),
     );
+    // Our own change must show in our next read (a dashboard redirecting to its task table right
+    // after a pause): ask the server until the watcher has seen the change and re-read it.
+    this.watched = undefined;
+    return change;
   }
 
   /**

@@ -5,7 +5,7 @@ import { BaseCommand } from '../base-command';
 export default class Dev extends BaseCommand<typeof Dev> {
   static override summary = 'Start a local Temporal dev server with its Web UI, and a worker.';
   static override description =
-    'Runs in the foreground until Ctrl+C or SIGTERM, then stops both. Data is kept in .cascadence/temporal.db unless told otherwise. If a server already answers on the port, it is reused and only the worker starts.';
+    'Also serves the HTTP API and dashboard (`task api`) on 127.0.0.1:8000 unless --no-api. Runs in the foreground until Ctrl+C or SIGTERM, then stops everything. Data is kept in .cascadence/temporal.db unless told otherwise. If a server already answers on the port, it is reused and only the worker starts.';
   static override examples = [
     '<%= config.bin %> dev',
     '<%= config.bin %> dev --port 7233 --ui-port 8233 --db-filename /tmp/temporal.db',
@@ -24,6 +24,17 @@ export default class Dev extends BaseCommand<typeof Dev> {
       default: false,
     }),
     exit: Flags.boolean({ description: 'Stop once the example has run (with --run-example).', default: false }),
+    api: Flags.boolean({
+      description: 'Also serve the HTTP API and dashboard on 127.0.0.1.',
+      default: true,
+      allowNo: true,
+    }),
+    'api-port': Flags.integer({
+      description: 'Port of the HTTP API (0: any free port).',
+      default: 8000,
+      min: 0,
+      max: 65535,
+    }),
   };
 
   async run(): Promise<void> {
@@ -49,11 +60,20 @@ export default class Dev extends BaseCommand<typeof Dev> {
     }
     const devConfig = { ...config, address };
     const stopServer = (): Promise<void> => server?.stop() ?? Promise.resolve();
+    let api: { url: string; close(): Promise<void> } | undefined;
     try {
       const running = await startWorker(devConfig, registry, metrics ? { metrics } : {});
       this.log(`Temporal: ${address} (namespace ${config.namespace})`);
       if (uiUrl) this.log(`Web UI:   ${uiUrl}`);
       this.log(`worker:   polling task queue ${config.taskQueue}`);
+      if (this.flags.api) {
+        const { startApiServer } = await import('../api-server');
+        api = await startApiServer({ ...devConfig, backend: 'temporal' }, registry, {
+          host: '127.0.0.1',
+          port: this.flags['api-port'],
+        });
+        this.log(`API:      ${api.url} (docs at ${api.url}/docs)`);
+      }
       if (this.flags['run-example']) {
         const { createBackend } = await import('../../backends');
         const backend = await createBackend({ ...devConfig, backend: 'temporal' }, registry);
@@ -74,6 +94,7 @@ export default class Dev extends BaseCommand<typeof Dev> {
       if (!this.flags.exit) this.log('Ctrl+C to stop');
       await running.done;
     } finally {
+      await api?.close();
       await stopServer();
     }
     this.log('stopped');

@@ -4,6 +4,7 @@
  * imported inside `run()`, so `task --help` stays fast.
  */
 import AiIdea from './ai-idea';
+import Api from './api';
 import Audit from './audit';
 import Cancel from './cancel';
 import CapabilityPlanner from './capability-planner';
@@ -11,6 +12,7 @@ import CronRun from './cron/run';
 import DagDiagram from './dag/diagram';
 import DagRunCommand from './dag/run';
 import DagValidate from './dag/validate';
+import Dashboard from './dashboard';
 import Dev from './dev';
 import Diagram from './diagram';
 import Disable from './disable';
@@ -41,10 +43,12 @@ import Status from './status';
 import Unschedule from './unschedule';
 import Validate from './validate';
 import Watch from './watch';
+import Webhook from './webhook';
 import Worker from './worker';
 
 export const COMMANDS = {
   'ai-idea': AiIdea,
+  api: Api,
   audit: Audit,
   cancel: Cancel,
   'capability-planner': CapabilityPlanner,
@@ -52,6 +56,7 @@ export const COMMANDS = {
   'dag:diagram': DagDiagram,
   'dag:run': DagRunCommand,
   'dag:validate': DagValidate,
+  dashboard: Dashboard,
   dev: Dev,
   diagram: Diagram,
   disable: Disable,
@@ -82,5 +87,6 @@ export const COMMANDS = {
   unschedule: Unschedule,
   validate: Validate,
   watch: Watch,
+  webhook: Webhook,
   worker: Worker,
 };

@@ -3,12 +3,17 @@
  */
 import { TaskRegistry, type Providers } from '../registry';
 import { ExampleTask } from './example';
+import { CalComWebhookTask, GitHubWebhookTask } from './webhooks';
 
 export { ExampleTask };
+export { CalComWebhookTask, GitHubWebhookTask, type CalComBookingRecord, type GitHubIssuesRecord } from './webhooks';
 
-/** Registers the built-in tasks. */
+/** Registers the built-in tasks: `example`, and the webhook tasks `github-webhook` and `calcom-webhook`. */
 export function registerBuiltinTasks(registry: TaskRegistry): TaskRegistry {
-  return registry.register('example', ExampleTask);
+  return registry
+    .register('example', ExampleTask)
+    .register('github-webhook', GitHubWebhookTask)
+    .register('calcom-webhook', CalComWebhookTask);
 }
 
 /** A registry holding the built-in tasks. */

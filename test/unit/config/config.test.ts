@@ -54,6 +54,7 @@ const DEFAULTS = {
   auditPath: path.join(homedir(), '.cascadence', 'audit.jsonl'),
   events: 'none',
   taskModules: [],
+  pluginPaths: [],
   source: undefined,
 };
 
