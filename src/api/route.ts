@@ -8,7 +8,8 @@
  */
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { requireCapability, type Backend } from '../backends/backend';
-import { CascadenceError, httpStatusFor, isCascadenceError, rootMessage } from '../core/errors';
+import { CascadenceError } from '../core/errors';
+import { errorResponse } from './errors';
 import { hashId } from '../events/hash';
 
 /** Who a request runs as: raw ids from your own authentication, hashed before use. */
@@ -31,12 +32,10 @@ export interface CascadenceRouteOptions {
   method?: 'POST' | 'PUT' | 'GET';
 }
 
-/** The `{error}` body of `err`, and its status from the error table. */
+/** Answers `err` with its status from the error table and the one `{error}` body (src/api/errors.ts). */
 export function errorReply(reply: FastifyReply, err: unknown): FastifyReply {
-  const code = isCascadenceError(err) ? err.code : 'INTERNAL';
-  const hint = isCascadenceError(err) ? err.hint : undefined;
-  const message = isCascadenceError(err) ? err.message : rootMessage(err).split('\n')[0];
-  return reply.code(httpStatusFor(code)).send({ error: { code, message, ...(hint ? { hint } : {}) } });
+  const { status, body } = errorResponse(err);
+  return reply.code(status).send(body);
 }
 
 function headerIdentity(request: FastifyRequest): RouteIdentity {

@@ -11,22 +11,13 @@ import type { FastifyPluginAsync, FastifySchema } from 'fastify';
 import { CascadenceError, WEBHOOK_SOURCES, type WebhookSource } from '../core';
 import { receiveWebhook } from '../services/webhooks';
 import type { ApiDeps } from './context';
+import { ERROR_BODY_SCHEMA } from './errors';
 import { errorReply } from './route';
 
 /** Largest webhook body taken (GitHub caps its payloads at 25 MB, but events worth a run are far smaller). */
 export const WEBHOOK_BODY_LIMIT = 1024 * 1024;
 
-const errorSchema = {
-  type: 'object',
-  properties: {
-    error: {
-      type: 'object',
-      properties: { code: { type: 'string' }, message: { type: 'string' }, hint: { type: 'string' } },
-      required: ['code', 'message'],
-    },
-  },
-  required: ['error'],
-} as const;
+const errorSchema = ERROR_BODY_SCHEMA;
 
 const receiptSchema = {
   type: 'object',
@@ -83,10 +74,10 @@ function routeSchema(source: WebhookSource): FastifySchema {
     response: {
       200: { description: 'Nothing new started: no task handles the event, or a redelivery', ...receiptSchema },
       202: { description: 'Runs started', ...receiptSchema },
-      400: { description: 'Not JSON, or a missing or malformed header', ...errorSchema },
-      401: { description: 'Missing or wrong signature: nothing started', ...errorSchema },
-      413: { description: 'Body too large', ...errorSchema },
-      503: { description: 'Temporal unreachable', ...errorSchema },
+      400: { ...errorSchema, description: 'Not JSON, or a missing or malformed header' },
+      401: { ...errorSchema, description: 'Missing or wrong signature: nothing started' },
+      413: { ...errorSchema, description: 'Body too large' },
+      503: { ...errorSchema, description: 'Temporal unreachable' },
     },
   };
 }

@@ -166,6 +166,11 @@ export interface DagRunner {
    * @throws CascadenceError VALIDATION (before anything starts), DAG_FAILED (with the result as `data`).
    */
   runDag(request: DagRunRequest): Promise<DagResult>;
+  /**
+   * Starts a DAG run without waiting; resolves with its run id once it has started.
+   * @throws CascadenceError VALIDATION (before anything starts).
+   */
+  startDag(request: DagRunRequest): Promise<string>;
 }
 
 /** Keeping schedules. */
@@ -241,7 +246,7 @@ export function adminRecord(request: AdminActionRequest, hashSecret: string, now
 /** What each capability is made of, and how an error names it. */
 const CAPABILITIES = {
   operate: { methods: ['start', 'status', 'cancel', 'signal', 'audit'], what: 'operating runs' },
-  dag: { methods: ['runDag'], what: 'DAGs' },
+  dag: { methods: ['runDag', 'startDag'], what: 'DAGs' },
   schedules: { methods: ['schedule', 'unschedule', 'schedules', 'scheduleAction'], what: 'schedules' },
   history: { methods: ['history'], what: 'history' },
   browse: { methods: ['listRuns', 'childRuns', 'observe', 'result'], what: 'browsing runs' },

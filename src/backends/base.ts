@@ -221,6 +221,22 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
 
   /** Runs a DAG in this process: the same DagRun algorithm, each node a pipeline run here. */
   async runDag(request: DagRunRequest): Promise<DagResult> {
+    return this.prepareDag(request).run.execute();
+  }
+
+  /**
+   * Starts a DAG run in this process without waiting; it runs on in the background (its records
+   * go to the audit store and the event bus as `runDag`'s do).
+   * @throws CascadenceError VALIDATION (before anything starts).
+   */
+  async startDag(request: DagRunRequest): Promise<string> {
+    const { runId, run } = this.prepareDag(request);
+    run.execute().catch(() => undefined); // nobody awaits it: its outcome is in its records
+    return runId;
+  }
+
+  /** Validates a DAG and builds its run, each node a pipeline run here. @throws CascadenceError VALIDATION. */
+  private prepareDag(request: DagRunRequest): { runId: string; run: DagRun } {
     const valid = validateDag(request.definition, { knownTasks: new Set(this.options.registry.names()) });
     const runId = request.runId ?? randomUUID();
     const ids = toPipelineRequest({ task: request.definition.name, ...request }, runId, this.options.hashSecret);
@@ -254,7 +270,7 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
       now: () => Date.now(),
       isCancellation: (err) => (err as { code?: string })?.code === 'CANCELLED',
     };
-    return new DagRun(valid, runId, ports).execute();
+    return { runId, run: new DagRun(valid, runId, ports) };
   }
 
   async close(): Promise<void> {

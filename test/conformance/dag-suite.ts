@@ -9,9 +9,11 @@ import type { DagDefinition, DagNode, DagResult } from '../../src/core';
 import { dag } from '../../src/dag/builder';
 import { entries } from '../helpers/tasks';
 
-/** What the suite needs of a runtime: run a DAG to its end. */
+/** What the suite needs of a runtime: run a DAG to its end, or start one without waiting. */
 export interface DagRuntime {
   runDag(definition: DagDefinition): Promise<DagResult>;
+  /** Starts a DAG run and resolves with its run id, without waiting for its end. */
+  startDag(definition: DagDefinition): Promise<string>;
   close(): Promise<void>;
 }
 
@@ -72,6 +74,28 @@ export function dagConformance(name: string, make: () => Promise<DagRuntime>): v
       expect(at('b', 'start')).toBeGreaterThanOrEqual(at('a', 'end'));
       expect(at('c', 'start')).toBeGreaterThanOrEqual(at('a', 'end'));
       expect(at('d', 'start')).toBeGreaterThanOrEqual(Math.max(at('b', 'end'), at('c', 'end')));
+    });
+
+    it('startDag answers with the run id before the DAG ends, and the DAG runs on to its end', async () => {
+      const key = randomUUID();
+      const runId = await runtime.startDag({
+        name: 'started',
+        nodes: [n('first', key, { input: { ms: 500 } }), n('second', key, { dependsOn: ['first'] })],
+      });
+      expect(runId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(starts(key)).not.toContain('second');
+      const deadline = Date.now() + 20_000;
+      while (!entries(key).some((e) => e.stage === 'second' && e.event === 'end')) {
+        if (Date.now() > deadline) throw new Error('the started DAG never ran its second node');
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(starts(key)).toEqual(['first', 'second']);
+    });
+
+    it('startDag validates before anything starts', async () => {
+      await expect(
+        runtime.startDag({ name: 'bad-start', nodes: [{ id: 'x', task: 'no-such-task' }] }),
+      ).rejects.toMatchObject({ code: 'VALIDATION' });
     });
 
     it('fail-fast: DAG_FAILED carries every node state (failed, cancelled, skipped)', async () => {

@@ -407,6 +407,40 @@ describe('DAGs', () => {
     });
   });
 
+  it('starts a DAG without waiting (?wait=false → 202), then shows it running and finished', async () => {
+    const gates = join(tmp, `dag-gates-${randomUUID().slice(0, 8)}`);
+    mkdirSync(gates, { recursive: true });
+    const definition = {
+      name: `api-dag-nowait-${randomUUID().slice(0, 8)}`,
+      nodes: [
+        { id: 'held', task: 'slow', input: { gateDir: gates } },
+        { id: 'after', task: 'quick', dependsOn: ['held'] },
+      ],
+    };
+    const res = await call('POST', '/dags/run?wait=false', { body: definition });
+    expect(res.status).toBe(202);
+    expect(Object.keys(res.body)).toEqual(['run_id']);
+    const runId = res.body.run_id as string;
+    const running = await eventually(async () => {
+      const s = await call('GET', `/dags/${runId}`);
+      return s.status === 200 && s.body.status.nodes?.held?.state === 'running' ? s.body : undefined;
+    }, 'the DAG to be running');
+    expect(running).toMatchObject({ running: true, status: { nodes: { after: { state: 'pending' } } } });
+    for (const stage of ['intake', 'research', 'plan', 'run', 'verify']) writeFileSync(join(gates, stage), '');
+    const done = await eventually(async () => {
+      const s = await call('GET', `/dags/${runId}`);
+      return s.status === 200 && !s.body.running ? s.body : undefined;
+    }, 'the DAG to finish');
+    expect(done).toMatchObject({
+      running: false,
+      status: { nodes: { held: { state: 'success' }, after: { state: 'success' } } },
+    });
+    const invalid = await call('POST', '/dags/run?wait=false', {
+      body: { name: 'bad', nodes: [{ id: 'a', task: 'x' }] },
+    });
+    expect(invalid.status).toBe(400);
+  });
+
   it('validates before anything starts', async () => {
     const res = await call('POST', '/dags/run', { body: { name: 'bad', nodes: [{ id: 'a', task: 'no-such' }] } });
     expect(res.status).toBe(400);
@@ -453,6 +487,30 @@ describe('plugin tasks', () => {
     } finally {
       rmSync(link);
     }
+  });
+
+  it('registers and schedules the tasks of an allowed module (?schedule=CRON), listed in GET /schedules', async () => {
+    const path = join(PLUGINS, 'scheduled.js');
+    const res = await call(
+      'POST',
+      `/tasks?path=${encodeURIComponent(path)}&schedule=${encodeURIComponent('30 6 * * *')}`,
+    );
+    try {
+      expect(res.status).toBe(200);
+      expect(res.body).toMatchObject({
+        status: 'registered',
+        registered: ['api-plugin-scheduled'],
+        scheduled: [{ name: 'api-plugin-scheduled', cron: '30 6 * * *', userHash: hash('alice') }],
+      });
+      const listed = (await call('GET', '/schedules')).body as Array<{ name: string; cron: string }>;
+      expect(listed.find((s) => s.name === 'api-plugin-scheduled')).toMatchObject({ cron: '30 6 * * *' });
+    } finally {
+      await call('DELETE', '/tasks/api-plugin-scheduled/schedule');
+    }
+    const after = (await call('GET', '/schedules')).body as Array<{ name: string }>;
+    expect(after.map((s) => s.name)).not.toContain('api-plugin-scheduled');
+    const badCron = await call('POST', `/tasks?path=${encodeURIComponent(path)}&schedule=nonsense`);
+    expect(badCron.status).toBe(400);
   });
 
   it('registers the tasks of an allowed module', async () => {

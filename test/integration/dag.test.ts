@@ -54,7 +54,7 @@ it('independent branches overlap in time (a node starts when its own dependencie
       n('join', key, { dependsOn: ['slow', 'after-fast'] }),
     ],
   };
-  const handle = await backend.startDag({ definition: def, ...IDS });
+  const handle = await backend.startDagWorkflow({ definition: def, ...IDS });
   await gates.reached(`${key}.slow`);
   // While `slow` is still running, the other branch runs to its end.
   await eventually(() => entries(key).some((e) => e.stage === 'after-fast' && e.event === 'end'), 'the fast branch');
@@ -71,7 +71,7 @@ it('pause holds new nodes (running ones finish), resume continues, and status re
     name: 'pausing',
     nodes: [n('first', key, { input: { gateAt: ['first'] } }), n('second', key, { dependsOn: ['first'] })],
   };
-  const handle = await backend.startDag({ definition: def, ...IDS });
+  const handle = await backend.startDagWorkflow({ definition: def, ...IDS });
   await gates.reached(`${key}.first`);
   await handle.signal(pauseSignal);
   gates.open(`${key}.first`);
@@ -93,7 +93,7 @@ it('cancel stops a DAG run and its running nodes', async () => {
     name: 'cancelling',
     nodes: [n('long', key, { input: { ms: 60_000 } }), n('never', key, { dependsOn: ['long'] })],
   };
-  const handle = await backend.startDag({ definition: def, ...IDS });
+  const handle = await backend.startDagWorkflow({ definition: def, ...IDS });
   await eventually(() => starts(key).includes('long'), 'the long node to start');
   await handle.cancel();
   await expect(handle.result()).rejects.toThrow();
@@ -111,12 +111,12 @@ it('a cyclic or malformed definition never starts a workflow', async () => {
       { id: 'z', task: 'node', dependsOn: ['y'] },
     ],
   };
-  await expect(backend.startDag({ definition: cyclic, ...IDS })).rejects.toMatchObject({
+  await expect(backend.startDagWorkflow({ definition: cyclic, ...IDS })).rejects.toMatchObject({
     code: 'VALIDATION',
     message: expect.stringMatching(/^cycle: /),
   });
   const unknown: DagDefinition = { name: 'unknown', nodes: [{ id: 'x', task: 'no-such-task' }] };
-  await expect(backend.startDag({ definition: unknown, ...IDS })).rejects.toMatchObject({
+  await expect(backend.startDagWorkflow({ definition: unknown, ...IDS })).rejects.toMatchObject({
     message: 'node x: unknown task "no-such-task"',
   });
   expect((await conns.client.workflow.count(`WorkflowType = 'dagWorkflow'`)).count).toBe(before);
@@ -128,7 +128,7 @@ it('lightweight nodes run inline as activities', async () => {
     name: 'light',
     nodes: [n('one', key, { lightweight: true }), n('two', key, { lightweight: true, dependsOn: ['one'] })],
   };
-  const handle = await backend.startDag({ definition: def, ...IDS });
+  const handle = await backend.startDagWorkflow({ definition: def, ...IDS });
   const result = (await handle.result()) as DagResult;
   expect(result.outputs.two).toEqual({ node: 'two', rows: 1, upstream: ['one'] });
   const history = await handle.fetchHistory();

@@ -162,13 +162,18 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
-  app.post<{ Body: unknown }>(
+  app.post<{ Querystring: { wait: boolean }; Body: unknown }>(
     '/dags/run',
     {
       schema: {
-        summary: 'Run a DAG (validated first: nothing starts if it is invalid) and answer with its result',
+        summary:
+          'Run a DAG (validated first: nothing starts if it is invalid): wait for its result, or (wait=false) answer 202 once it has started',
         tags: ['dags'],
         headers: IDENTITY_HEADERS,
+        querystring: {
+          type: 'object',
+          properties: { wait: { type: 'boolean', default: true, description: 'Wait for the result.' } },
+        },
         body: {
           type: 'object',
           description: 'A DAG definition, as in a DAG file (schemas/dag.schema.json).',
@@ -176,19 +181,20 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
           required: ['name', 'nodes'],
           additionalProperties: true,
         },
-        response: { 200: OPEN_OBJECT, ...errorResponses(501) },
+        response: {
+          200: OPEN_OBJECT,
+          202: { type: 'object', properties: { run_id: { type: 'string' } }, required: ['run_id'] },
+          ...errorResponses(501),
+        },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const { userHash, groupHash } = callerOf(request);
       const dag = parseDagData(request.body, 'request body', new Set(deps.registry.names()));
-      return requireCapability(backend, 'dag').runDag({
-        definition: dag.definition,
-        userId: '',
-        groupId: '',
-        userHash,
-        groupHash,
-      });
+      const run = { definition: dag.definition, userId: '', groupId: '', userHash, groupHash };
+      const dags = requireCapability(backend, 'dag');
+      if (!request.query.wait) return reply.code(202).send({ run_id: await dags.startDag(run) });
+      return dags.runDag(run);
     },
   );
 

@@ -389,8 +389,8 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     await setTaskFlag(this.options, task, { disabled: false });
   }
 
-  /** Starts a DAG run (validated first, against this client's registry) and returns its handle. */
-  async startDag(request: DagRunRequest): Promise<WorkflowHandle> {
+  /** Starts a DAG run (validated first, against this client's registry) and returns its workflow handle. */
+  async startDagWorkflow(request: DagRunRequest): Promise<WorkflowHandle> {
     const { validateDag } = await import('../../core/dag/validate');
     validateDag(request.definition, { knownTasks: new Set(this.options.registry.names()) });
     const runId = request.runId ?? randomUUID();
@@ -416,8 +416,14 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     });
   }
 
+  async startDag(request: DagRunRequest): Promise<string> {
+    const runId = request.runId ?? randomUUID();
+    await this.startDagWorkflow({ ...request, runId });
+    return runId;
+  }
+
   async runDag(request: DagRunRequest): Promise<DagResult> {
-    const handle = await this.startDag(request);
+    const handle = await this.startDagWorkflow(request);
     try {
       return (await handle.result()) as DagResult;
     } catch (err) {

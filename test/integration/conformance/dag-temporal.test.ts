@@ -8,6 +8,7 @@ dagConformance('temporal', async () => {
   const { backend, close } = await startTestWorker(conns, createTestRegistry(), { prefix: 'dag-conformance' });
   return {
     runDag: (definition) => backend.runDag({ definition, userId: 'dag-user', groupId: 'dag-group' }),
+    startDag: (definition) => backend.startDag({ definition, userId: 'dag-user', groupId: 'dag-group' }),
     async close() {
       await close();
       await conns.close();

@@ -15,6 +15,7 @@ dagConformance('base', async () => {
   });
   return {
     runDag: (definition) => backend.runDag({ definition, userId: 'dag-user', groupId: 'dag-group' }),
+    startDag: (definition) => backend.startDag({ definition, userId: 'dag-user', groupId: 'dag-group' }),
     close: () => backend.close(),
   };
 });
