@@ -58,7 +58,8 @@ export default class Dev extends BaseCommand<typeof Dev> {
       });
       uiUrl = server.uiUrl?.replace('127.0.0.1', 'localhost');
     }
-    const devConfig = { ...config, address };
+    // The links the API and the worker print point at this dev server's Web UI (its --ui-port).
+    const devConfig = { ...config, address, ...(server && uiUrl ? { webUiUrl: uiUrl } : {}) };
     const stopServer = (): Promise<void> => server?.stop() ?? Promise.resolve();
     let api: { url: string; close(): Promise<void> } | undefined;
     try {
