@@ -4,7 +4,8 @@
  * catalogue, memo and search attributes, error table) against a bare fastify route calling
  * `client.workflow.start` for the same workflow directly, and `cascadenceRoute` (one task as a
  * route of your own app) beside them; same process, same dev server, same client connection.
- * autocannon drives each at 1, 10 and 50 concurrent clients, alternating the sides. No worker
+ * autocannon drives each at 1, 10 and 50 concurrent clients, in short rounds alternating the sides
+ * (ABC CBA ...), so the server's drift as started workflows pile up falls on every side. No worker
  * runs: what is measured is the start path, not the runs.
  *
  * Targets (information): the API at least 0.8x the bare route's throughput, p99 within 1.5x.
@@ -24,7 +25,9 @@ import { cascadenceRoute } from '../src/api/route';
 import { NOOP_TASK, noopRegistry } from './lib/noop-task';
 import { machineLine, ratio, round, runMain, table, verdict, writeResults } from './lib/harness';
 
-const DURATION_S = Number(process.env.BENCH_API_DURATION ?? 5);
+/** Seconds of each side's round; ROUNDS rounds per side and concurrency. */
+const DURATION_S = Number(process.env.BENCH_API_DURATION ?? 2);
+const ROUNDS = Number(process.env.BENCH_API_ROUNDS ?? 4);
 const CONCURRENCY = [1, 10, 50];
 const THROUGHPUT_TARGET = 0.8;
 const P99_TARGET = 1.5;
@@ -63,6 +66,21 @@ async function load(side: Side, connections: number): Promise<Result> {
     p99: r.latency.p99,
     non2xx: r.non2xx,
     errors: r.errors,
+  };
+}
+
+/** Rounds of one side as one result: requests over time, the median of the rounds' percentiles. */
+function combine(rounds: Result[]): Result {
+  const median = (xs: number[]): number => {
+    const sorted = [...xs].sort((a, b) => a - b);
+    return sorted[Math.floor(sorted.length / 2)] ?? NaN;
+  };
+  return {
+    rps: round(rounds.reduce((t, r) => t + r.rps, 0) / rounds.length, 1),
+    p50: median(rounds.map((r) => r.p50)),
+    p99: median(rounds.map((r) => r.p99)),
+    non2xx: rounds.reduce((t, r) => t + r.non2xx, 0),
+    errors: rounds.reduce((t, r) => t + r.errors, 0),
   };
 }
 
@@ -127,7 +145,9 @@ async function main(): Promise<void> {
       { name: 'bare', url: bareUrl },
       { name: 'cascadenceRoute', url: ownUrl },
     ];
-    say(`api-run: dev server ${server.address}, ${DURATION_S} s per side and concurrency, no worker`);
+    say(
+      `api-run: dev server ${server.address}, ${ROUNDS} rounds of ${DURATION_S} s per side and concurrency, alternating, no worker`,
+    );
     // Warm-up: every side, briefly.
     for (const s of sides)
       await autocannon({
@@ -139,10 +159,15 @@ async function main(): Promise<void> {
         body: '{}',
       });
 
+    // Short rounds in ABC CBA ... order per concurrency: the server slows as started workflows pile
+    // up (no worker takes them), so a side that always went last would look slower.
     const results: Record<string, Record<number, Result>> = { API: {}, bare: {}, cascadenceRoute: {} };
-    for (const [i, c] of CONCURRENCY.entries()) {
-      const order = i % 2 === 0 ? sides : [...sides].reverse();
-      for (const s of order) (results[s.name] as Record<number, Result>)[c] = await load(s, c);
+    for (const c of CONCURRENCY) {
+      const rounds = new Map<string, Result[]>(sides.map((s) => [s.name, []]));
+      for (let r = 0; r < ROUNDS; r++) {
+        for (const s of r % 2 === 0 ? sides : [...sides].reverse()) rounds.get(s.name)?.push(await load(s, c));
+      }
+      for (const s of sides) (results[s.name] as Record<number, Result>)[c] = combine(rounds.get(s.name) ?? []);
     }
     const rows: Array<Array<string | number>> = [];
     const checks: Record<string, { throughput: number; p99: number; met: boolean }> = {};
