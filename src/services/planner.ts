@@ -8,7 +8,7 @@
  */
 import { createHash } from 'node:crypto';
 import { hasCapability, requireCapability, type Backend } from '../backends/backend';
-import { rootMessage } from '../core/errors';
+import { isCascadenceError } from '../core/errors';
 import type { Subscription } from '../events/nats';
 import type { AnyUmeEvent, TaskRunEvent } from '../events/ume';
 import type { TaskStore } from '../stores/task-store';
@@ -80,10 +80,12 @@ export async function handleRunEvent(deps: PlannerDeps, event: AnyUmeEvent | und
         userHash: event.user_hash,
         groupHash: event.group_hash,
         runId,
+        // One run per failure, even after an earlier one closed.
+        once: true,
       });
     } catch (err) {
       // Started already (a planner that stopped between the start and the store's write): the same run.
-      if (!/already started|AlreadyStarted/i.test(`${rootMessage(err)} ${(err as Error).message}`)) throw err;
+      if (!isCascadenceError(err) || err.code !== 'RUN_EXISTS') throw err;
       started = runId;
     }
   }
