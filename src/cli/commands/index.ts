@@ -18,6 +18,7 @@ import Diagram from './diagram';
 import Disable from './disable';
 import Enable from './enable';
 import Events from './events';
+import ExportN8n from './export-n8n';
 import History from './history';
 import Init from './init';
 import List from './list';
@@ -62,6 +63,7 @@ export const COMMANDS = {
   disable: Disable,
   enable: Enable,
   events: Events,
+  'export-n8n': ExportN8n,
   history: History,
   init: Init,
   list: List,
