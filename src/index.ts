@@ -8,6 +8,13 @@ export {
   ExampleTask,
   GitHubWebhookTask,
   CalComWebhookTask,
+  D0tTinoTask,
+  createProviders,
+  httpResearchProvider,
+  commandPlanProvider,
+  type D0tTinoOptions,
+  type ResearchRequest,
+  type PlanRequest,
   type Providers,
   type TaskClass,
 } from './plugins';

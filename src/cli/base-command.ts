@@ -156,14 +156,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     return config;
   }
 
-  /** The task registry: the built-in tasks plus those of the configured task modules. */
+  /**
+   * The task registry: the built-in tasks plus those of the configured task modules, with the
+   * configured research and planning providers (`research_url`, `plan_command`).
+   */
   protected async loadRegistry(): Promise<TaskRegistry> {
-    const [{ createDefaultRegistry }, { loadTaskModules }, config] = await Promise.all([
+    const [{ createDefaultRegistry }, { loadTaskModules }, { createProviders }, config] = await Promise.all([
       import('../plugins/builtin'),
       import('../plugins/task-modules'),
+      import('../plugins/providers'),
       this.loadConfig(),
     ]);
-    return loadTaskModules(createDefaultRegistry(), config.taskModules);
+    return loadTaskModules(createDefaultRegistry(createProviders(config)), config.taskModules);
   }
 
   /** Loads and validates a DAG (a file, or a name in the DAGs folder) against the registered tasks. */

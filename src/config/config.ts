@@ -86,6 +86,10 @@ export interface CascadenceConfig {
   githubWebhookSecret: string | undefined;
   /** Key of Cal.com's webhook signatures (`X-Cal-Signature-256`); unset: Cal.com events are accepted unsigned. */
   calcomWebhookSecret: string | undefined;
+  /** HTTP endpoint of the research provider (tasks without `research`); unset: no research provider. */
+  researchUrl: string | undefined;
+  /** Command (program and arguments, no shell) of the planning provider (tasks without `plan`); unset: none. */
+  planCommand: string[] | undefined;
   /** Where the config came from, for messages. */
   source: string | undefined;
 }
@@ -107,7 +111,7 @@ export interface ConfigOverrides {
   metricsPort?: number | undefined;
 }
 
-type Kind = 'string' | 'number' | 'boolean' | 'list' | 'port';
+type Kind = 'string' | 'number' | 'boolean' | 'list' | 'port' | 'command';
 
 /** One setting: its field, YAML keys, environment variables (later ones win) and kind. */
 interface Setting {
@@ -174,6 +178,8 @@ const SETTINGS: Setting[] = [
     env: ['CALCOM_WEBHOOK_SECRET'],
     kind: 'string',
   },
+  { field: 'researchUrl', keys: ['research_url'], env: ['CASCADENCE_RESEARCH_URL'], kind: 'string' },
+  { field: 'planCommand', keys: ['plan_command'], env: ['CASCADENCE_PLAN_COMMAND'], kind: 'command' },
 ];
 
 /** Defaults of every setting. */
@@ -210,6 +216,8 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     webUiUrl: 'http://localhost:8233',
     githubWebhookSecret: undefined,
     calcomWebhookSecret: undefined,
+    researchUrl: undefined,
+    planCommand: undefined,
   };
 }
 
@@ -228,6 +236,15 @@ function coerce(setting: Setting, value: unknown, where: string, fromEnv: boolea
         .filter(Boolean);
     case 'boolean':
       return fromEnv || typeof value === 'string' ? envBoolean(String(value)) : Boolean(value);
+    case 'command': {
+      const argv = Array.isArray(value) ? value.map(String) : splitCommand(String(value), where);
+      if (argv.length === 0 || argv[0] === '') {
+        throw new CascadenceError('CONFIG', `${where} must name a program`, {
+          hint: 'give a list (["node", "plan.js"]) or a string ("node plan.js")',
+        });
+      }
+      return argv;
+    }
     case 'port': {
       const n = Number(value);
       if (!Number.isInteger(n) || n < 0 || n > 65535) {
@@ -247,6 +264,42 @@ function coerce(setting: Setting, value: unknown, where: string, fromEnv: boolea
     default:
       return String(value);
   }
+}
+
+/**
+ * Splits a command line into its arguments the way a POSIX shell splits words, without running a
+ * shell: whitespace separates, '...' keeps everything literally, "..." keeps spaces (a backslash
+ * escapes `"` and `\\` there), a backslash outside quotes escapes the next character. Nothing is
+ * expanded (no variables, globs or pipes).
+ * @throws CascadenceError CONFIG for an unterminated quote or a trailing backslash.
+ */
+export function splitCommand(line: string, where = 'the command'): string[] {
+  const args: string[] = [];
+  let current: string | undefined;
+  let quote: "'" | '"' | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const ch = line[i] as string;
+    if (quote === "'") {
+      if (ch === "'") quote = undefined;
+      else current += ch;
+    } else if (quote === '"') {
+      if (ch === '"') quote = undefined;
+      else if (ch === '\\' && (line[i + 1] === '"' || line[i + 1] === '\\')) current += line[++i] as string;
+      else current += ch;
+    } else if (/\s/.test(ch)) {
+      if (current !== undefined) args.push(current);
+      current = undefined;
+    } else if (ch === "'" || ch === '"') {
+      quote = ch;
+      current ??= '';
+    } else if (ch === '\\') {
+      if (i + 1 >= line.length) throw new CascadenceError('CONFIG', `${where} ends with a backslash`);
+      current = (current ?? '') + line[++i];
+    } else current = (current ?? '') + ch;
+  }
+  if (quote) throw new CascadenceError('CONFIG', `${where} has an unterminated ${quote} quote`);
+  if (current !== undefined) args.push(current);
+  return args;
 }
 
 function readFile(path: string): Record<string, unknown> {

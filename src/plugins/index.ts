@@ -4,3 +4,4 @@
 export * from './registry';
 export * from './builtin';
 export * from './task-modules';
+export * from './providers';

@@ -6,6 +6,7 @@ import { ExampleTask } from './example';
 import { CalComWebhookTask, GitHubWebhookTask } from './webhooks';
 
 export { ExampleTask };
+export { D0tTinoTask, type D0tTinoOptions, type D0tTinoInput } from './d0ttino';
 export { CalComWebhookTask, GitHubWebhookTask, type CalComBookingRecord, type GitHubIssuesRecord } from './webhooks';
 
 /** Registers the built-in tasks: `example`, and the webhook tasks `github-webhook` and `calcom-webhook`. */

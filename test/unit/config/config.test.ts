@@ -6,6 +6,7 @@ import {
   EVENT_TRANSPORTS,
   defaultConfig,
   loadConfig,
+  splitCommand,
   type ConfigOverrides,
 } from '../../../src/config/config';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
@@ -329,5 +330,60 @@ describe('loadConfig task modules', () => {
   it('reads CASCADENCE_TASK_MODULES as a comma-separated list, trimmed, empties dropped', () => {
     const config = loadConfig({}, { CASCADENCE_TASK_MODULES: ' ./a.js, ,b/c.js ' }, () => undefined);
     expect(config.taskModules).toEqual(['./a.js', 'b/c.js']);
+  });
+});
+
+describe('loadConfig providers', () => {
+  it('has no research URL and no plan command by default', () => {
+    const { config } = load();
+    expect(config.researchUrl).toBeUndefined();
+    expect(config.planCommand).toBeUndefined();
+  });
+
+  it('reads research_url and plan_command (a list) from the file, the environment winning', () => {
+    const file = yamlFile('research_url: http://file/research\nplan_command: [node, "my plan.js", --fast]\n');
+    expect(load({ config: file }).config).toMatchObject({
+      researchUrl: 'http://file/research',
+      planCommand: ['node', 'my plan.js', '--fast'],
+    });
+    const { config } = load(
+      { config: file },
+      { CASCADENCE_RESEARCH_URL: 'http://env/research', CASCADENCE_PLAN_COMMAND: "python3 '/opt/my plans/plan.py' -v" },
+    );
+    expect(config.researchUrl).toBe('http://env/research');
+    expect(config.planCommand).toEqual(['python3', '/opt/my plans/plan.py', '-v']);
+  });
+
+  it('splits a plan command string into words without a shell', () => {
+    const { config } = load({ config: yamlFile('plan_command: \'node plan.js "a b" $HOME;rm\'\n') });
+    expect(config.planCommand).toEqual(['node', 'plan.js', 'a b', '$HOME;rm']);
+  });
+
+  it('refuses a plan command that names no program, or has an unterminated quote (CONFIG)', () => {
+    expect(configError({ config: yamlFile('plan_command: []\n') }).message).toMatch(
+      /plan_command in .* must name a program/,
+    );
+    const err = configError({}, { CASCADENCE_PLAN_COMMAND: 'node "plan.js' });
+    expect(err.code).toBe('CONFIG');
+    expect(err.message).toBe('CASCADENCE_PLAN_COMMAND has an unterminated " quote');
+  });
+});
+
+describe('splitCommand', () => {
+  it.each<[string, string[]]>([
+    ['node plan.js', ['node', 'plan.js']],
+    ['  spaced\t  out  ', ['spaced', 'out']],
+    ['\'single quoted\' "double quoted"', ['single quoted', 'double quoted']],
+    ['"esc \\"q\\" and \\\\" lit\\ eral', ['esc "q" and \\', 'lit eral']],
+    ["'no \\escape in single' ''", ['no \\escape in single', '']],
+    ['a"b c"d', ['ab cd']],
+    ['echo $(id) `id` | cat > f', ['echo', '$(id)', '`id`', '|', 'cat', '>', 'f']],
+    ['', []],
+  ])('%j', (line, argv) => {
+    expect(splitCommand(line)).toEqual(argv);
+  });
+
+  it('refuses a trailing backslash', () => {
+    expect(() => splitCommand('node plan.js \\')).toThrow(/ends with a backslash/);
   });
 });
