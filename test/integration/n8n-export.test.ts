@@ -117,12 +117,9 @@ beforeAll(async () => {
   });
   await Promise.race([isReady, workerDone]);
   api = await startApi(['--rate-limit', '0'], env);
-  const scheduled = await call('POST', '/tasks/report/schedule', { cron: '0 3 1 1 *', timezone: 'Europe/Berlin' });
-  expect(scheduled.status).toBe(200);
 });
 
 afterAll(async () => {
-  if (api) await call('DELETE', '/tasks/report/schedule');
   const code = await api?.stop();
   for await (const wf of conns.client.workflow.list({
     query: `TaskQueue = "${queue}" AND ExecutionStatus = "Running"`,
@@ -136,7 +133,18 @@ afterAll(async () => {
 });
 
 it('exports the example set as a workflow n8n’s model accepts, with no start node, no token and no raw id', async () => {
-  const { summary, text, workflow } = await exportTo(join(tmp, 'out', 'workflow.json'));
+  // Schedules are namespace-wide (`task schedules` lists them all): this one lives only as long as this test needs it.
+  const scheduled = await call('POST', '/tasks/report/schedule', { cron: '0 3 1 1 *', timezone: 'Europe/Berlin' });
+  expect(scheduled.status).toBe(200);
+  let first: Awaited<ReturnType<typeof exportTo>>;
+  let again: Awaited<ReturnType<typeof exportTo>>;
+  try {
+    first = await exportTo(join(tmp, 'out', 'workflow.json'));
+    again = await exportTo(join(tmp, 'again.json'));
+  } finally {
+    expect((await call('DELETE', '/tasks/report/schedule')).status).toBe(200);
+  }
+  const { summary, text, workflow } = first;
   expect(summary).toMatchObject({
     file: join(tmp, 'out', 'workflow.json'),
     id: workflow.id,
@@ -153,7 +161,7 @@ it('exports the example set as a workflow n8n’s model accepts, with no start n
     rule: { interval: [{ field: 'cronExpression', expression: '0 3 1 1 *' }] },
   });
   // Exported again: the same file, so a re-import updates the same workflow.
-  expect((await exportTo(join(tmp, 'again.json'))).text).toBe(text);
+  expect(again.text).toBe(text);
 });
 
 it('has HTTP nodes whose route and headers are the API’s own, and each starts a run the worker finishes', async () => {
