@@ -13,3 +13,4 @@ export * from './dashboard';
 export * from './scope';
 export * from './plugin-tasks';
 export * from './webhooks';
+export * from './trigger';

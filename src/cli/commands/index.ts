@@ -41,6 +41,7 @@ import TriggerSchedule from './schedule/trigger';
 import Schedules from './schedules';
 import Signal from './signal';
 import Status from './status';
+import Trigger from './trigger';
 import Unschedule from './unschedule';
 import Validate from './validate';
 import Watch from './watch';
@@ -86,6 +87,7 @@ export const COMMANDS = {
   schedules: Schedules,
   signal: Signal,
   status: Status,
+  trigger: Trigger,
   unschedule: Unschedule,
   validate: Validate,
   watch: Watch,
