@@ -13,7 +13,8 @@ import { NativeConnection } from '@temporalio/worker';
 import { DevServer } from '../src/dev/dev-server';
 import { installRuntime } from '../src/cli/worker-process';
 import { createWorker } from '../src/worker/create-worker';
-import { SCENARIOS, createTestRegistry } from '../test/helpers/scenarios';
+import { EVENT_SCENARIOS, SCENARIOS, createTestRegistry } from '../test/helpers/scenarios';
+import { startEventServices } from '../test/helpers/event-services';
 
 const OUT = join(__dirname, '..', 'test', 'replay', 'fixtures');
 
@@ -26,16 +27,30 @@ async function main(): Promise<void> {
     const client = new Client({ connection });
     const native = await NativeConnection.connect({ address: server.address });
     const taskQueue = 'fixtures';
-    const worker = await createWorker({ connection: native, taskQueue, registry: createTestRegistry() });
+    // The event-driven workflows call stand-ins for UME, the finance engine and the research provider.
+    const services = await startEventServices();
+    const worker = await createWorker({
+      connection: native,
+      taskQueue,
+      registry: createTestRegistry(),
+      eventDriven: {
+        client,
+        umeBaseUrl: services.umeUrl,
+        financeEngineUrl: services.engineUrl,
+        researchUrl: services.researchUrl,
+      },
+    });
     mkdirSync(OUT, { recursive: true });
+    const scenarios = [...SCENARIOS, ...EVENT_SCENARIOS.map((s) => ({ name: s.name, run: s.run(services) }))];
     await worker.runUntil(async () => {
-      for (const scenario of SCENARIOS.filter((s) => only.length === 0 || only.includes(s.name))) {
+      for (const scenario of scenarios.filter((s) => only.length === 0 || only.includes(s.name))) {
         const workflowId = await scenario.run(client, taskQueue);
         const history = await client.workflow.getHandle(workflowId).fetchHistory();
         writeFileSync(join(OUT, `${scenario.name}.json`), historyToJSON(history));
         console.log(`recorded ${scenario.name} (${history.events?.length ?? 0} events) from ${workflowId}`);
       }
     });
+    await services.close();
     await native.close();
     await connection.close();
   } finally {

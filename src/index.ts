@@ -39,6 +39,13 @@ export type { AnyUmeEvent, UmeEventType } from './events/ume';
 export { CascadenceMetrics } from './metrics';
 export { PointerStore, IdeaStore, TaskStore } from './stores';
 export { subscribeEvents } from './services/subscribe';
+export {
+  dispatch,
+  knownEvents,
+  EVENT_WORKFLOWS,
+  type DispatchOptions,
+  type DispatchOutcome,
+} from './services/dispatch';
 export { receiveWebhook, dispatchWebhookEvent, signWebhook, verifyWebhookSignature } from './services/webhooks';
 export { buildServer, type ServerOptions } from './api/server';
 export { cascadence } from './api/plugin';

@@ -83,12 +83,17 @@ export async function startWorker(
     await connection.close();
     await tracing?.flush();
   };
+  // Calendar-driven schedules and the event-driven workflows' recurrences share it.
+  const client = new Client({ connection: clientConnection, namespace: config.namespace });
   let worker: Worker;
   try {
     worker = await createWorker({
-      calendar: {
-        client: new Client({ connection: clientConnection, namespace: config.namespace }),
+      calendar: { client, umeBaseUrl: config.umeBaseUrl },
+      eventDriven: {
+        client,
         umeBaseUrl: config.umeBaseUrl,
+        financeEngineUrl: config.financeEngineUrl,
+        researchUrl: config.researchUrl,
       },
       ...(events ? { events } : {}),
       ...(metrics ? { metrics } : {}),

@@ -80,6 +80,8 @@ export interface CascadenceConfig {
   cronyxRefresh: boolean;
   /** UME server for calendar-driven schedules (`GET /v1/calendar/nodes/<node>`). */
   umeBaseUrl: string | undefined;
+  /** The finance engine of FinancialDecisionSupport (`POST /v1/simulations/debt`). */
+  financeEngineUrl: string | undefined;
   /** Base URL of the Temporal Web UI, for the links clients print. */
   webUiUrl: string;
   /** Key of GitHub's webhook signatures (`X-Hub-Signature-256`); unset: GitHub events are accepted unsigned. */
@@ -160,6 +162,7 @@ const SETTINGS: Setting[] = [
   { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
   { field: 'cronyxRefresh', keys: ['cronyx_refresh'], env: ['CASCADENCE_CRONYX_REFRESH'], kind: 'boolean' },
   { field: 'umeBaseUrl', keys: ['ume_base_url'], env: ['UME_BASE_URL'], kind: 'string' },
+  { field: 'financeEngineUrl', keys: ['finance_engine_url'], env: ['FINANCE_ENGINE_URL'], kind: 'string' },
   {
     field: 'webUiUrl',
     keys: ['web_ui_url'],
@@ -213,6 +216,7 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     cronyxTimeout: 5,
     cronyxRefresh: true,
     umeBaseUrl: undefined,
+    financeEngineUrl: undefined,
     webUiUrl: 'http://localhost:8233',
     githubWebhookSecret: undefined,
     calcomWebhookSecret: undefined,

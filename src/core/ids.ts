@@ -99,3 +99,22 @@ export function isValidDeliveryId(id: string): boolean {
 export function webhookRunId(source: string, deliveryId: string, task: string): string {
   return `${source}-${deliveryId}-${task}`;
 }
+
+/**
+ * Workflow id of an event-driven run (CalendarEventCreation, FinancialDecisionSupport): shaped
+ * like a pipeline run's, `<task>-<runId>` (`calendar.event.create-<runId>`), so `task audit`,
+ * `task status` and `task runs` find it as they find any run of a task.
+ */
+export function eventWorkflowId(task: string, runId: string): string {
+  return pipelineWorkflowId(task, runId);
+}
+
+/**
+ * Temporal Schedule id of the recurrence a dispatched event asked for (`recurrence.cron`): one
+ * per run that asked, `event-<task>-<runId>`. Not `cascadence-...`: that prefix is the tasks'
+ * schedules, which `task schedules` lists and `--export` writes for `task load-schedules`. Its
+ * runs' workflow ids are `<task>-<runId>-scheduled` with the time Temporal appends.
+ */
+export function eventScheduleId(task: string, runId: string): string {
+  return `event-${task}-${runId}`;
+}

@@ -20,6 +20,7 @@ export const EVENT_KINDS = {
   task_run: 'run',
   pointer_update: 'pointer',
   idea_seed: 'idea',
+  workflow_event: 'workflow',
 } as const;
 
 export type UmeEventType = keyof typeof EVENT_KINDS;
@@ -157,8 +158,41 @@ export interface IdeaSeedEvent extends UmeEventBase {
   text: string;
 }
 
+/**
+ * A follow-up event an event-driven workflow publishes (`calendar.event.created`,
+ * `finance.decision.result`, `finance.explain.request`), under `<prefix>.workflow.<task>`. Its id
+ * is made of its run's workflow id and the place of its `publish` record in the run's trail.
+ */
+export interface WorkflowEventEvent extends UmeEventBase {
+  event_type: 'workflow_event';
+  /** The event's name. */
+  name: string;
+  /** What it says (hashed ids only). */
+  payload: unknown;
+}
+
 /** Every event Cascadence publishes. */
-export type AnyUmeEvent = UmeEvent | PointerUpdateEvent | IdeaSeedEvent;
+export type AnyUmeEvent = UmeEvent | PointerUpdateEvent | IdeaSeedEvent | WorkflowEventEvent;
+
+/** The `workflow_event` named `name` of a run, published from the place `source` in its trail. */
+export function workflowEvent(
+  fields: Pick<WorkflowEventEvent, 'name' | 'payload' | 'task' | 'run_id' | 'user_hash' | 'group_hash' | 'time'>,
+  source: RecordSource,
+): WorkflowEventEvent {
+  return {
+    event_type: 'workflow_event',
+    schema_version: SCHEMA_VERSION,
+    event_id: `${source.workflowId}#${source.seq}:workflow_event`,
+    time: fields.time,
+    task: fields.task,
+    run_id: fields.run_id,
+    workflow_id: source.workflowId,
+    user_hash: fields.user_hash,
+    group_hash: fields.group_hash,
+    name: fields.name,
+    payload: fields.payload,
+  };
+}
 
 /**
  * An event that no run records (a pointer, an idea): its `workflow_id` is `key`, a stable name of

@@ -18,6 +18,7 @@ import { createCatalogueActivities } from '../activities/catalogue';
 import { createStageActivities } from '../activities/stages';
 import { TemporalCatalogue } from '../backends/temporal/catalogue';
 import { createCalendarActivities, type CalendarDeps } from '../activities/calendar';
+import { createEventDrivenActivities, type EventDrivenDeps } from '../activities/event-driven';
 import { CircuitBreakers } from '../activities/circuit-breaker';
 import type { TaskRegistry } from '../plugins/registry';
 import { createDefaultRegistry } from '../plugins/builtin';
@@ -46,6 +47,11 @@ export interface WorkerDeps {
   hooks?: StageHooks[];
   /** A client and UME settings for calendar-driven schedules (their activities are registered only then). */
   calendar?: Omit<CalendarDeps, 'taskQueue'>;
+  /**
+   * Service URLs (UME, finance engine, research) and a client for the event-driven workflows
+   * (their activities are registered only then; they publish follow-ups on `events`).
+   */
+  eventDriven?: Omit<EventDrivenDeps, 'taskQueue' | 'events'>;
   /** Where run and stage latencies and outcomes are recorded (default: nowhere). */
   metrics?: CascadenceMetrics;
 }
@@ -135,6 +141,13 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
       ...createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
       ...createCatalogueActivities(catalogue),
       ...(deps.calendar ? createCalendarActivities({ ...deps.calendar, taskQueue }) : {}),
+      ...(deps.eventDriven
+        ? createEventDrivenActivities({
+            ...deps.eventDriven,
+            taskQueue,
+            ...(deps.events ? { events: deps.events } : {}),
+          })
+        : {}),
     },
     sinks: { ...auditSinks(deps.events, deps.metrics), ...deps.tracing?.sinks() },
     interceptors: { activity: activityInterceptors(deps, registry) },

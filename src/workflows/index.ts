@@ -9,3 +9,5 @@ export { pipelineWorkflow } from './pipeline';
 export { dagWorkflow } from './dag';
 export { calendarScheduleWorkflow } from './calendar';
 export { catalogueWorkflow } from './catalogue';
+export { calendarEventWorkflow } from './calendar-event';
+export { financeDecisionWorkflow } from './finance-decision';

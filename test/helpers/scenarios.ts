@@ -5,13 +5,15 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Client, WorkflowHandle } from '@temporalio/client';
-import { dagWorkflowId, pipelineWorkflowId } from '../../src/core/ids';
+import { dagWorkflowId, eventWorkflowId, pipelineWorkflowId } from '../../src/core/ids';
 import type { DagDefinition, DagNode, PipelineRequest } from '../../src/core';
 import { hashId } from '../../src/events/hash';
 import { attachContextUpdate, pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
 import { pipelineWorkflow } from '../../src/workflows/pipeline';
 import { dagWorkflow } from '../../src/workflows/dag';
 import { TemporalCatalogue } from '../../src/backends/temporal/catalogue';
+import { eventWorkflow, hashPayload } from '../../src/services/dispatch';
+import type { EventServices } from './event-services';
 import { gates } from './tasks';
 
 export { createTestRegistry } from './tasks';
@@ -161,4 +163,69 @@ export const SCENARIOS: Scenario[] = [
       return finish(handle);
     },
   },
+];
+
+/** Starts an event-driven workflow with hashed ids (as `dispatch` does) and waits for it to end. */
+function eventScenario(event: string, payload: unknown, prepare?: (services: EventServices) => void) {
+  return (services: EventServices) =>
+    async (client: Client, taskQueue: string): Promise<string> => {
+      services.reset();
+      prepare?.(services);
+      const entry = eventWorkflow(event);
+      const runId = randomUUID();
+      const workflowId = eventWorkflowId(entry.task, runId);
+      const handle = await client.workflow.start(entry.workflow, {
+        taskQueue,
+        workflowId,
+        args: [
+          {
+            event,
+            runId,
+            userHash: hashId('fixture-user', 'fixture-secret'),
+            groupHash: hashId('fixture-group', 'fixture-secret'),
+            payload: hashPayload(payload, 'fixture-secret'),
+          },
+        ],
+      });
+      return finish(handle);
+    };
+}
+
+/**
+ * Scenarios of the event-driven workflows, run against the stand-ins for UME, the finance engine
+ * and the research provider (test/helpers/event-services.ts) that the worker is configured with.
+ */
+export const EVENT_SCENARIOS: Array<{ name: string; run: (services: EventServices) => Scenario['run'] }> = [
+  {
+    name: 'calendar-event-created',
+    run: eventScenario('calendar.event.create_request', {
+      title: 'Team Sync',
+      start_time: '2024-04-01T09:00:00Z',
+      location: 'Office',
+      invitees: ['bob'],
+      layers: ['work'],
+    }),
+  },
+  {
+    name: 'calendar-permission-denied',
+    run: eventScenario(
+      'calendar.event.create_request',
+      { title: 'Team Sync', start_time: '2024-04-01T09:00:00Z', invitees: ['carol'] },
+      (s) => s.behaviour.deny.add(hashId('carol', 'fixture-secret')),
+    ),
+  },
+  {
+    name: 'finance-decision-explained',
+    run: eventScenario('finance.decision.request', { budget: 500, max_options: 2, explain: true }, (s) => {
+      s.behaviour.nodes = [{ id: 'acc-1', type: 'FinancialAccount', balance: 900 }];
+      s.behaviour.engine = { id: 'analysis-1', cost_of_deviation: 4, actions: [{ id: 'pay-card' }] };
+    }),
+  },
+  {
+    name: 'finance-engine-failing',
+    run: eventScenario('finance.decision.request', { budget: 100, max_options: 1 }, (s) =>
+      s.behaviour.failing.add('POST /v1/simulations/debt'),
+    ),
+  },
+  { name: 'finance-invalid-budget', run: eventScenario('finance.decision.request', { budget: -1, max_options: 1 }) },
 ];

@@ -10,7 +10,14 @@ import { WORKFLOWS_PATH, bundleWorkflows } from '../../src/worker/bundle';
 
 it('bundles src/workflows with every workflow the worker registers', async () => {
   const { code } = await bundleWorkflows(WORKFLOWS_PATH);
-  for (const name of ['pipelineWorkflow', 'dagWorkflow', 'calendarScheduleWorkflow', 'catalogueWorkflow']) {
+  for (const name of [
+    'pipelineWorkflow',
+    'dagWorkflow',
+    'calendarScheduleWorkflow',
+    'catalogueWorkflow',
+    'calendarEventWorkflow',
+    'financeDecisionWorkflow',
+  ]) {
     expect(code).toContain(name);
   }
 });

@@ -20,6 +20,8 @@ export function eventLine(e: AnyUmeEvent): string {
         return `pointer ${e.pointer_run_id}`;
       case 'idea_seed':
         return `idea ${JSON.stringify(e.text)}`;
+      case 'workflow_event':
+        return `${e.name} ${JSON.stringify(e.payload)}`;
     }
   })();
   return `${e.time}  ${e.event_type.padEnd(14)} ${e.task}${e.run_id ? ` run=${e.run_id}` : ''}  ${detail}`;

@@ -16,6 +16,7 @@ import Dashboard from './dashboard';
 import Dev from './dev';
 import Diagram from './diagram';
 import Disable from './disable';
+import Dispatch from './dispatch';
 import Enable from './enable';
 import Events from './events';
 import ExportN8n from './export-n8n';
@@ -62,6 +63,7 @@ export const COMMANDS = {
   dev: Dev,
   diagram: Diagram,
   disable: Disable,
+  dispatch: Dispatch,
   enable: Enable,
   events: Events,
   'export-n8n': ExportN8n,

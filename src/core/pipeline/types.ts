@@ -21,11 +21,14 @@ export type AdminAction =
   | 'loaded'
   | 'follow-up';
 
+/** Steps of the event-driven workflows beside `research` and `schedule` (src/workflows/calendar-event.ts, finance-decision.ts). */
+export type EventStep = 'validate' | 'permission' | 'persistence' | 'engine' | 'publish';
+
 /** One stage transition of one run. Ids are hashes; outputs are JSON previews of at most 256 characters. */
 export interface AuditRecord {
   task: string;
-  /** A stage, the whole `pipeline`, or an admin action on the `task` or its `schedule`. */
-  stage: StepName | 'pipeline' | 'task' | 'schedule';
+  /** A stage, the whole `pipeline`, an admin action on the `task` or its `schedule`, or a step of an event-driven workflow. */
+  stage: StepName | 'pipeline' | 'task' | 'schedule' | EventStep;
   status: AuditStatus;
   reason?: string;
   output?: string;
