@@ -9,6 +9,7 @@ import {
   type ContextPayload,
   type StageContext,
   type StepCall,
+  type Task,
   type TaskDescription,
 } from '../core';
 import { unknownTask, type TaskRegistry } from '../plugins/registry';
@@ -34,13 +35,27 @@ export interface StageRunner {
   runStep(call: StepCall, env: StepEnvironment): Promise<unknown>;
 }
 
+/** Runs whose revision is remembered at once (the oldest are forgotten first). */
+const PINNED_RUNS = 10_000;
+
 /** Creates the stage runner over a registry. */
 export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   const { registry } = deps;
   const breakers = deps.breakers ?? new CircuitBreakers();
+  // A reloaded plugin's runs in flight keep the code their first stage here ran on (by run).
+  const pins = new Map<string, string>();
+  const taskOf = (call: StepCall) => {
+    const key = `${call.task}\0${call.runId}`;
+    const pinned = pins.get(key);
+    if (pinned !== undefined) return registry.get(call.task, pinned);
+    const revision = registry.revision(call.task);
+    if (revision === undefined) return registry.get(call.task);
+    pins.set(key, revision);
+    if (pins.size > PINNED_RUNS) pins.delete(pins.keys().next().value as string);
+    return registry.get(call.task);
+  };
 
-  async function invoke(call: StepCall, env: StepEnvironment): Promise<unknown> {
-    const task = registry.get(call.task);
+  async function invoke(task: Task, call: StepCall, env: StepEnvironment): Promise<unknown> {
     const ctx: StageContext = {
       task: call.task,
       runId: call.runId,
@@ -69,12 +84,13 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
   return {
     describe: (task) => registry.describe(task),
     async runStep(call, env) {
-      const options = registry.get(call.task).options?.circuitBreaker;
+      const task = taskOf(call);
+      const options = task.options?.circuitBreaker;
       const breaker = options ? breakers.get(`${call.task}:${call.step}`, options) : undefined;
       breaker?.check(call.task, call.step);
       let output: unknown;
       try {
-        output = await invoke(call, env);
+        output = await invoke(task, call, env);
       } catch (err) {
         breaker?.failure();
         // A precheck that throws stops the run like one that says no, with the error as the reason.

@@ -38,19 +38,40 @@ function toFailure(err: unknown): unknown {
   return err;
 }
 
+/** What the stage activities are built from: a registry (or a runner over one). */
+export type StageActivityDeps = (StageRunnerDeps | { runner: StageRunner }) & {
+  /**
+   * Called when a run asks for a task this worker does not know: loads what it can (plugins
+   * registered at run time on another machine) and says whether the task is known now.
+   */
+  ensureTask?: (task: string) => Promise<boolean>;
+};
+
 /** Creates the stage activities over a registry (dependencies are injected, never global). */
-export function createStageActivities(deps: StageRunnerDeps | { runner: StageRunner }): StageActivities {
+export function createStageActivities(deps: StageActivityDeps): StageActivities {
   const runner = 'runner' in deps ? deps.runner : createStageRunner(deps);
+  /** Runs `fn`; an unknown task is looked for once (`ensureTask`) before the error stands. */
+  async function withTask<R>(task: string, fn: () => R | Promise<R>): Promise<R> {
+    try {
+      return await fn();
+    } catch (err) {
+      if (!isCascadenceError(err) || err.code !== 'UNKNOWN_TASK' || !deps.ensureTask) throw err;
+      if (!(await deps.ensureTask(task))) throw err;
+      return await fn();
+    }
+  }
 
   async function runStep(call: StepCall): Promise<unknown> {
     const ctx = Context.current();
     const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
     try {
-      return await runner.runStep(call, {
+      const env = {
         attempt: ctx.info.attempt,
         signal: ctx.cancellationSignal,
-        heartbeat: (details) => ctx.heartbeat(details),
-      });
+        heartbeat: (details?: unknown) => ctx.heartbeat(details),
+      };
+      // The client may have described the task itself: the first stage here can be the first look.
+      return await withTask(call.task, () => runner.runStep(call, env));
     } catch (err) {
       // A stage that gave up because it was cancelled reports a cancellation, not a failure.
       if (ctx.cancellationSignal.aborted)
@@ -64,7 +85,7 @@ export function createStageActivities(deps: StageRunnerDeps | { runner: StageRun
   return {
     async describeTask(task) {
       try {
-        return runner.describe(task);
+        return await withTask(task, () => runner.describe(task));
       } catch (err) {
         throw toFailure(err);
       }
@@ -73,7 +94,9 @@ export function createStageActivities(deps: StageRunnerDeps | { runner: StageRun
       const ctx = Context.current();
       const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
       try {
-        return await new PipelineRun(request, inProcessPorts(runner, undefined, ctx.cancellationSignal)).execute();
+        return await withTask(request.task, () =>
+          new PipelineRun(request, inProcessPorts(runner, undefined, ctx.cancellationSignal)).execute(),
+        );
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`${request.task} cancelled`, [], err as Error);
         throw toFailure(err);

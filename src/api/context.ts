@@ -9,6 +9,7 @@ import type { CascadenceConfig } from '../config/config';
 import type { EventBus } from '../events/bus';
 import type { CascadenceMetrics } from '../metrics/registry';
 import type { TaskRegistry } from '../plugins/registry';
+import { followRegisteredPlugins } from '../services/plugin-tasks';
 
 /** Everything the HTTP plugins need; one long-lived backend for the whole server. */
 export interface ApiDeps {
@@ -28,6 +29,20 @@ export interface ApiDeps {
   apiToken?: string;
   /** Key of the dashboard's session cookies (default: derived from the token and the hash secret). */
   sessionSecret?: string;
+}
+
+/** Plugin registrations made on any machine join the server's registry before a request is handled. */
+export async function followPlugins(deps: ApiDeps, task?: string): Promise<void> {
+  const follower = followRegisteredPlugins({
+    registry: deps.registry,
+    backend: deps.backend,
+    tasksPath: deps.config.tasksPath,
+    allowed: deps.pluginPaths ?? [],
+  });
+  // A server that cannot read them now answers from what it has; the route reports the backend itself.
+  await (task !== undefined && !deps.registry.has(task) ? follower.ensure(task) : follower.sync()).catch(
+    () => undefined,
+  );
 }
 
 /** Who is calling: hashed on arrival (HMAC of `X-User-ID` / `X-Group-ID`), never kept raw. */

@@ -10,7 +10,8 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { CascadenceError } from '../core/errors';
 import { hashId } from '../events/hash';
 import { bearerGuard, GUARD_DECORATOR } from './auth';
-import type { ApiDeps } from './context';
+import { assertRunInScope } from '../services/scope';
+import { followPlugins, type ApiDeps } from './context';
 import { errorResponse } from './errors';
 import { recordRoutes } from './routes/records';
 import { runRoutes } from './routes/runs';
@@ -54,6 +55,14 @@ export const cascadence: FastifyPluginAsync<ApiDeps> = async (app, options) => {
     if (deps.apiToken) app.addHook('onRequest', bearerGuard(deps));
   }
   app.addHook('onRequest', async (request) => identify(request, deps.config.hashSecret));
+  // A task registered through another server (or machine) is known here before the route runs.
+  app.addHook('preHandler', async (request) => {
+    const params = request.params as { name?: string; run_id?: string };
+    await followPlugins(deps, params.name);
+    // A run is shown to, and touched by, callers of its own group only (another group's is a 404).
+    if (params.run_id !== undefined && request.identity)
+      await assertRunInScope(deps.backend, params.run_id, request.identity);
+  });
   taskRoutes(app, deps);
   runRoutes(app, deps);
   recordRoutes(app, deps);

@@ -52,6 +52,10 @@ export const TASK_INFO = {
     paused: { type: 'boolean' },
     kind: { type: 'string' },
     description: { type: 'string' },
+    origin: {
+      type: 'string',
+      description: 'builtin, module:<file>, package:<name>, directory:<dir>, registered:<module>, cronyx:<url>',
+    },
   },
   required: ['name', 'enabled', 'paused', 'kind'],
 } as const;

@@ -23,7 +23,7 @@ import type { ScheduleInfo, ScheduleRequest } from '../schedules/model';
 export { OVERLAP_POLICIES, type OverlapPolicy, type ScheduleInfo, type ScheduleRequest } from '../schedules/model';
 import type { TaskRegistry } from '../plugins/registry';
 import { unknownTask } from '../plugins/registry';
-import { assertFlagsAllowRun, type TaskFlagStore } from '../core/task-flags';
+import { assertFlagsAllowRun, type PluginRecordStore, type TaskFlagStore } from '../core/task-flags';
 
 /** A run as a caller asks for it. Raw ids: the backend hashes them before they go anywhere. */
 export interface RunRequest {
@@ -76,6 +76,8 @@ export interface TaskInfo {
   paused: boolean;
   kind: TaskKind;
   description?: string;
+  /** Where the task comes from: `builtin`, `module:<file>`, `package:<name>`, `directory:<dir>`, `registered:<module>`, `cronyx:<url>`. */
+  origin?: string;
 }
 
 /** What `pause`/`resume` acted on: one run, or the task itself (new runs refused until resumed). */
@@ -110,6 +112,8 @@ export interface RunFilter {
   /** Only runs of this task (`dag:<name>` for DAG runs). */
   task?: string;
   status?: 'running' | 'completed' | 'failed' | 'cancelled';
+  /** Only runs of this group (a hash). */
+  groupHash?: string;
   limit: number;
 }
 
@@ -142,6 +146,8 @@ export interface Backend {
   disable(task: string): Promise<void>;
   enable(task: string): Promise<void>;
   close(): Promise<void>;
+  /** Where plugin modules registered at run time are kept for every client of this backend (Temporal: the catalogue). */
+  pluginRecords?(): PluginRecordStore;
 }
 
 /** Operating runs: start one without waiting, then read, signal, cancel and audit it. */
@@ -152,6 +158,11 @@ export interface RunOperations {
    */
   start(request: RunRequest): Promise<string>;
   status(runId: string): Promise<PipelineStatus>;
+  /**
+   * The group (hash) a run belongs to: what scoped clients (the API, the dashboard) check before
+   * they show or touch it. @throws CascadenceError UNKNOWN_RUN.
+   */
+  groupOf(runId: string): Promise<string | undefined>;
   cancel(runId: string): Promise<void>;
   /** Attaches context to a run: `delivered` now, or `queued` for its next stage. */
   signal(runId: string, payload: unknown): Promise<ContextDelivery>;
@@ -245,7 +256,7 @@ export function adminRecord(request: AdminActionRequest, hashSecret: string, now
 
 /** What each capability is made of, and how an error names it. */
 const CAPABILITIES = {
-  operate: { methods: ['start', 'status', 'cancel', 'signal', 'audit'], what: 'operating runs' },
+  operate: { methods: ['start', 'status', 'groupOf', 'cancel', 'signal', 'audit'], what: 'operating runs' },
   dag: { methods: ['runDag', 'startDag'], what: 'DAGs' },
   schedules: { methods: ['schedule', 'unschedule', 'schedules', 'scheduleAction'], what: 'schedules' },
   history: { methods: ['history'], what: 'history' },
@@ -329,12 +340,14 @@ export async function listTasks({ registry, state }: TaskCatalogue): Promise<Tas
   const flags = await state.allFlags();
   return registry.names().map((name) => {
     const d = registry.describe(name);
+    const origin = registry.origin(name);
     return {
       name,
       enabled: !flags[name]?.disabled,
       paused: Boolean(flags[name]?.paused),
       kind: d.kind,
       ...(d.description === undefined ? {} : { description: d.description }),
+      ...(origin ? { origin: origin.source ? `${origin.kind}:${origin.source}` : origin.kind } : {}),
     };
   });
 }

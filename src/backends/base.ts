@@ -193,6 +193,10 @@ export class BaseBackend implements Backend, RunOperations, DagRunner, ActionLog
     return this.liveRun(runId).run.snapshot();
   }
 
+  async groupOf(runId: string): Promise<string | undefined> {
+    return this.liveRun(runId).groupHash;
+  }
+
   async cancel(runId: string): Promise<void> {
     this.liveRun(runId).controller.abort();
   }

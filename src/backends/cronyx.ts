@@ -145,6 +145,7 @@ export class CronyxBackend implements Backend, Schedules {
       paused: Boolean(flags[t.id]?.paused),
       kind: 'task',
       ...(t.description ? { description: t.description } : {}),
+      origin: `cronyx:${this.baseUrl}`,
     }));
   }
 

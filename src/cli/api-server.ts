@@ -3,9 +3,9 @@
  * catalogue watched), the event bus for pointer updates, metrics served on the same server's
  * `/metrics`, and the plugin allowlist from the configuration. Node-only.
  */
-import { dirname, isAbsolute, resolve } from 'node:path';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
+import { pluginAllowlist } from '../plugins/discovery';
 
 /** A running API server. */
 export interface RunningApi {
@@ -21,20 +21,6 @@ export interface ApiServerOptions {
   port: number;
   /** Requests per minute per client IP (0: no limit). */
   rateLimit?: number;
-}
-
-/**
- * The plugin allowlist: `plugin_paths` / `CASCADENCE_PLUGIN_PATHS` (directories resolved from
- * `cwd`, bare names kept as package names), else the directories of the task modules.
- */
-export function pluginAllowlist(
-  config: Pick<CascadenceConfig, 'pluginPaths' | 'taskModules'>,
-  cwd = process.cwd(),
-): string[] {
-  if (config.pluginPaths.length > 0) {
-    return config.pluginPaths.map((p) => (isAbsolute(p) || p.startsWith('.') ? resolve(cwd, p) : p));
-  }
-  return [...new Set(config.taskModules.map((m) => dirname(resolve(cwd, m))))];
 }
 
 /**

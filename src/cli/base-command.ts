@@ -157,18 +157,24 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
   }
 
   /**
-   * The task registry: the built-in tasks plus those of the configured task modules, with the
-   * configured research and planning providers (`research_url`, `plan_command`).
+   * The task registry, made once per command: the built-in tasks plus those discovered (task
+   * modules, plugin directories, installed plugin packages; a broken plugin is reported once and
+   * skipped), with the configured research and planning providers (`research_url`, `plan_command`).
    */
-  protected async loadRegistry(): Promise<TaskRegistry> {
-    const [{ createDefaultRegistry }, { loadTaskModules }, { createProviders }, config] = await Promise.all([
-      import('../plugins/builtin'),
-      import('../plugins/task-modules'),
-      import('../plugins/providers'),
-      this.loadConfig(),
-    ]);
-    return loadTaskModules(createDefaultRegistry(createProviders(config)), config.taskModules);
+  protected loadRegistry(): Promise<TaskRegistry> {
+    this.registry ??= (async () => {
+      const [{ createDefaultRegistry }, { discoverPlugins }, { createProviders }, config] = await Promise.all([
+        import('../plugins/builtin'),
+        import('../plugins/discovery'),
+        import('../plugins/providers'),
+        this.loadConfig(),
+      ]);
+      return discoverPlugins(createDefaultRegistry(createProviders(config)), config).registry;
+    })();
+    return this.registry;
   }
+
+  private registry: Promise<TaskRegistry> | undefined;
 
   /** Loads and validates a DAG (a file, or a name in the DAGs folder) against the registered tasks. */
   protected async loadDag(ref: string): Promise<ValidDag> {
@@ -186,6 +192,18 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
     const [{ createBackend }, metrics] = await Promise.all([import('../backends'), this.metrics()]);
     const backend = await createBackend(config, registry, metrics ? { metrics } : {});
     try {
+      // Plugins registered at run time on any machine (the catalogue, on Temporal) join the registry.
+      const records = backend.pluginRecords?.();
+      if (records) {
+        const [{ RegisteredPlugins }, { loaderOf, pluginAllowlist }] = await Promise.all([
+          import('../plugins/registered'),
+          import('../plugins/discovery'),
+        ]);
+        // Unreadable registrations leave the registry as it is; the command reports the server itself.
+        await new RegisteredPlugins(loaderOf(registry), records, pluginAllowlist(config))
+          .sync({ force: true })
+          .catch(() => undefined);
+      }
       return await fn(backend, config);
     } finally {
       await backend.close();

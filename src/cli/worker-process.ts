@@ -14,6 +14,7 @@ import { rootMessage } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import { createWorker, type WorkerDeps } from '../worker/create-worker';
+import { pluginAllowlist } from '../plugins/discovery';
 
 /** A started worker. */
 export interface RunningWorker {
@@ -102,6 +103,7 @@ export async function startWorker(
       namespace: config.namespace,
       taskQueue: config.taskQueue,
       registry,
+      pluginAllowlist: pluginAllowlist(config),
       ...workerExtra,
     });
   } catch (err) {

@@ -72,6 +72,8 @@ export interface CascadenceConfig {
    * API's allowlist); empty: the directories of the task modules.
    */
   pluginPaths: string[];
+  /** Plugin directories: every `.js` module and package folder in them is loaded (CLI, worker, API). */
+  pluginDirs: string[];
   /** The CronyxServer of the `cronyx` backend. */
   cronyxBaseUrl: string | undefined;
   /** Seconds per Cronyx request. */
@@ -158,6 +160,7 @@ const SETTINGS: Setting[] = [
   },
   { field: 'taskModules', keys: ['task_modules'], env: ['CASCADENCE_TASK_MODULES'], kind: 'list' },
   { field: 'pluginPaths', keys: ['plugin_paths'], env: ['CASCADENCE_PLUGIN_PATHS'], kind: 'list' },
+  { field: 'pluginDirs', keys: ['plugin_dirs'], env: ['CASCADENCE_PLUGIN_DIRS'], kind: 'list' },
   { field: 'cronyxBaseUrl', keys: ['cronyx_base_url'], env: ['CRONYX_BASE_URL'], kind: 'string' },
   { field: 'cronyxTimeout', keys: ['cronyx_timeout'], env: ['CRONYX_TIMEOUT'], kind: 'number' },
   { field: 'cronyxRefresh', keys: ['cronyx_refresh'], env: ['CASCADENCE_CRONYX_REFRESH'], kind: 'boolean' },
@@ -212,6 +215,7 @@ export function defaultConfig(): Omit<CascadenceConfig, 'source'> {
     broadcastPointers: false,
     taskModules: [],
     pluginPaths: [],
+    pluginDirs: [],
     cronyxBaseUrl: undefined,
     cronyxTimeout: 5,
     cronyxRefresh: true,

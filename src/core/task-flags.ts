@@ -31,6 +31,42 @@ export interface TaskFlagsChange {
 export interface CatalogueSnapshot {
   version: number;
   flags: Record<string, TaskFlags>;
+  /** Plugin modules registered at run time (`POST /tasks?path=`), oldest first. */
+  plugins?: PluginRecord[];
+}
+
+/**
+ * A plugin module registered at run time, as every client and worker of a task queue learns of
+ * it: the module as the caller named it (an absolute path or a package name), each machine
+ * loading it only when its own plugin allowlist permits.
+ */
+export interface PluginRecord {
+  module: string;
+  /** Who registered it (a user hash). */
+  by?: string;
+  registered_at: string;
+}
+
+/** Where run-time plugin registrations are kept: the catalogue on Temporal, the task store elsewhere. */
+export interface PluginRecordStore {
+  /** Every registered plugin module, oldest first. */
+  plugins(): Promise<PluginRecord[]>;
+  /** Records a registration; a module registered before stays as it was (`added: false`). */
+  addPlugin(record: Omit<PluginRecord, 'registered_at'>): Promise<{ added: boolean }>;
+}
+
+/** @throws CascadenceError VALIDATION unless `record` names a module. */
+export function validatePluginRecord(record: unknown): asserts record is Omit<PluginRecord, 'registered_at'> {
+  const r = record as Partial<Record<string, unknown>> | null;
+  const ok =
+    typeof r === 'object' &&
+    r !== null &&
+    typeof r.module === 'string' &&
+    r.module.length > 0 &&
+    r.module.length <= 4096 &&
+    (r.by === undefined || typeof r.by === 'string');
+  if (!ok)
+    throw new CascadenceError('VALIDATION', 'a plugin registration is {module, by?} with a module path or package');
 }
 
 /** A store of task flags: the same operations whether they live in a local file or in Temporal. */

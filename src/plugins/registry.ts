@@ -21,11 +21,39 @@ export interface Providers {
 /** A class with a no-argument constructor whose instances are tasks. */
 export type TaskClass = new () => Task;
 
+/** Where a registered task came from, as `task list` shows it. */
+export interface TaskOrigin {
+  /** `builtin`, a task module, a plugin package or directory, a CronyxServer, or a registration through the API. */
+  kind: 'builtin' | 'module' | 'package' | 'directory' | 'cronyx' | 'registered' | 'code';
+  /** The module file, package name or server it came from. */
+  source?: string;
+}
+
+/** How a task is registered: its origin and, for code that can be reloaded, a revision naming that code. */
+export interface RegisterOptions {
+  origin?: TaskOrigin;
+  /** Names the code of this registration (a hash of its module); runs keep the revision they started with. */
+  revision?: string;
+}
+
+interface Entry {
+  task: Task;
+  origin: TaskOrigin;
+  revision?: string;
+}
+
+/** Earlier revisions of one task kept for runs in flight (the oldest go first). */
+const KEPT_REVISIONS = 8;
+
+const toTask = (task: Task | TaskClass): Task => (typeof task === 'function' ? new task() : task);
+
 const STEP_METHODS: readonly StepName[] = ['intake', 'research', 'plan', 'precheck', 'run', 'verify'];
 
 /** Tasks by registered name. One instance per task per process; stage state flows through the stage context. */
 export class TaskRegistry {
-  private readonly tasks = new Map<string, Task>();
+  private readonly tasks = new Map<string, Entry>();
+  /** Replaced revisions by task, so a run that started on one finishes on it. */
+  private readonly earlier = new Map<string, Map<string, Task>>();
 
   constructor(private readonly providers: Providers = {}) {}
 
@@ -33,15 +61,52 @@ export class TaskRegistry {
    * Registers a task object or class under `name`.
    * @throws CascadenceError VALIDATION for a name unusable in workflow ids, or a duplicate name.
    */
-  register(name: string, task: Task | TaskClass): this {
-    if (!isValidTaskName(name)) {
-      throw new CascadenceError('VALIDATION', `invalid task name ${JSON.stringify(name)}`, {
-        hint: 'use letters, digits, ".", "_" or "-", starting with a letter or digit',
-      });
+  register(name: string, task: Task | TaskClass, options: RegisterOptions = {}): this {
+    assertTaskName(name);
+    if (this.tasks.has(name)) {
+      const where = this.tasks.get(name)?.origin.source;
+      throw new CascadenceError('VALIDATION', `task ${name} is already registered${where ? ` (from ${where})` : ''}`);
     }
-    if (this.tasks.has(name)) throw new CascadenceError('VALIDATION', `task ${name} is already registered`);
-    this.tasks.set(name, typeof task === 'function' ? new task() : task);
+    this.tasks.set(name, entryOf(task, options));
     return this;
+  }
+
+  /**
+   * Puts new code in place of a registered task (a hot reload); runs that started on the old
+   * revision keep it ({@link TaskRegistry.get} with their revision).
+   * @throws CascadenceError VALIDATION for an invalid name.
+   */
+  replace(name: string, task: Task | TaskClass, options: RegisterOptions = {}): this {
+    assertTaskName(name);
+    this.retire(name);
+    this.tasks.set(name, entryOf(task, options));
+    return this;
+  }
+
+  /** Removes a task (a reloaded module that no longer provides it); runs in flight keep their revision. */
+  unregister(name: string): boolean {
+    this.retire(name);
+    return this.tasks.delete(name);
+  }
+
+  private retire(name: string): void {
+    const old = this.tasks.get(name);
+    if (old?.revision === undefined) return;
+    const kept = this.earlier.get(name) ?? new Map<string, Task>();
+    kept.delete(old.revision);
+    kept.set(old.revision, old.task);
+    while (kept.size > KEPT_REVISIONS) kept.delete(kept.keys().next().value as string);
+    this.earlier.set(name, kept);
+  }
+
+  /** Where `name` came from (undefined when it is not registered). */
+  origin(name: string): TaskOrigin | undefined {
+    return this.tasks.get(name)?.origin;
+  }
+
+  /** The revision of `name`'s current code, when it has one. */
+  revision(name: string): string | undefined {
+    return this.tasks.get(name)?.revision;
   }
 
   /** Registered names, sorted. */
@@ -54,13 +119,18 @@ export class TaskRegistry {
   }
 
   /**
-   * The task registered under `name`.
+   * The task registered under `name`: the code of `revision` when the run started on a revision
+   * replaced since (and still kept), else the current code.
    * @throws CascadenceError UNKNOWN_TASK naming the known tasks.
    */
-  get(name: string): Task {
-    const task = this.tasks.get(name);
-    if (!task) throw unknownTask(name, this.names());
-    return task;
+  get(name: string, revision?: string): Task {
+    const entry = this.tasks.get(name);
+    if (revision !== undefined && entry?.revision !== revision) {
+      const kept = this.earlier.get(name)?.get(revision);
+      if (kept) return kept;
+    }
+    if (!entry) throw unknownTask(name, this.names());
+    return entry.task;
   }
 
   /**
@@ -70,7 +140,7 @@ export class TaskRegistry {
   withPrerequisites(task: string): string[] {
     this.get(task);
     return prerequisiteOrder(task, (name) =>
-      this.tasks.has(name) ? (this.tasks.get(name)?.dependsOn ?? []) : undefined,
+      this.tasks.has(name) ? (this.tasks.get(name)?.task.dependsOn ?? []) : undefined,
     );
   }
 
@@ -99,6 +169,22 @@ export class TaskRegistry {
       options: task.options ?? {},
     };
   }
+}
+
+function assertTaskName(name: string): void {
+  if (!isValidTaskName(name)) {
+    throw new CascadenceError('VALIDATION', `invalid task name ${JSON.stringify(name)}`, {
+      hint: 'use letters, digits, ".", "_" or "-", starting with a letter or digit',
+    });
+  }
+}
+
+function entryOf(task: Task | TaskClass, options: RegisterOptions): Entry {
+  return {
+    task: toTask(task),
+    origin: options.origin ?? { kind: 'code' },
+    ...(options.revision === undefined ? {} : { revision: options.revision }),
+  };
 }
 
 /** The error for an unknown task name, listing the known ones. */

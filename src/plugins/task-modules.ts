@@ -6,7 +6,7 @@
 import { resolve } from 'node:path';
 import { CascadenceError } from '../core/errors';
 import type { Task } from '../core';
-import type { TaskRegistry, TaskClass } from './registry';
+import { TaskRegistry, type TaskClass } from './registry';
 
 interface TaskModule {
   register?: (registry: TaskRegistry) => unknown;
@@ -31,14 +31,18 @@ export function loadTaskModules(registry: TaskRegistry, paths: string[], cwd = p
       });
     }
     const m = mod.register || mod.tasks ? mod : (mod.default ?? mod);
-    if (typeof m.register === 'function') m.register(registry);
+    // Registered through a scratch registry first, so each task carries its module as its origin.
+    const scratch = new TaskRegistry();
+    if (typeof m.register === 'function') m.register(scratch);
     else if (m.tasks && typeof m.tasks === 'object') {
-      for (const [name, task] of Object.entries(m.tasks)) registry.register(name, task);
+      for (const [name, task] of Object.entries(m.tasks)) scratch.register(name, task);
     } else {
       throw new CascadenceError('CONFIG', `task module ${path} exports neither register(registry) nor tasks`, {
         hint: 'export `tasks = { name: task }` or `register(registry)`',
       });
     }
+    for (const name of scratch.names())
+      registry.register(name, scratch.get(name), { origin: { kind: 'module', source: path } });
   }
   return registry;
 }

@@ -105,11 +105,18 @@ export async function dashboardOverview(deps: DashboardDeps, viewer: Viewer): Pr
   const browse = hasCapability(backend, 'browse');
   const [schedules, runs, lastRuns] = await Promise.all([
     hasCapability(backend, 'schedules') ? attempt('schedules', () => backend.schedules(), []) : Promise.resolve([]),
-    browse ? attempt('runs', () => listRuns(backend, { limit: RECENT_RUNS }, web), []) : Promise.resolve([]),
+    // The viewer's group's runs only, like every scoped client.
+    browse
+      ? attempt('runs', () => listRuns(backend, { limit: RECENT_RUNS, groupHash: viewer.groupHash }, web), [])
+      : Promise.resolve([]),
     browse
       ? Promise.all(
           tasks.map((t) =>
-            attempt(`last run of ${t.name}`, () => listRuns(backend, { task: t.name, limit: 1 }, web), []),
+            attempt(
+              `last run of ${t.name}`,
+              () => listRuns(backend, { task: t.name, limit: 1, groupHash: viewer.groupHash }, web),
+              [],
+            ),
           ),
         )
       : Promise.resolve(tasks.map(() => [])),

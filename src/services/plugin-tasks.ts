@@ -5,14 +5,19 @@
  * path, a `..` segment or a path outside the directories is refused before anything is loaded,
  * so nothing a caller sends reaches `require` unchecked. Node-only.
  */
-import { realpathSync, statSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
 import type { Backend, ScheduleInfo } from '../backends/backend';
 import { CascadenceError } from '../core/errors';
-import { loadTaskModules } from '../plugins/task-modules';
+import type { PluginRecord, PluginRecordStore } from '../core/task-flags';
+import { loaderOf } from '../plugins/discovery';
+import { PluginLoader, type PluginProblem } from '../plugins/loader';
+import { resolvePluginModule } from '../plugins/registered';
 import { TaskRegistry } from '../plugins/registry';
-import type { TaskStore } from '../stores/task-store';
+import { TaskStore } from '../stores/task-store';
 import { scheduleTask } from './admin';
+
+import { RegisteredPlugins } from '../plugins/registered';
+
+export { resolvePluginModule, RegisteredPlugins };
 
 /** What registering a plugin works with. */
 export interface PluginTaskDeps {
@@ -48,82 +53,62 @@ export interface PluginTaskResult {
   scheduled: ScheduleInfo[];
 }
 
-const forbidden = (message: string): CascadenceError =>
-  new CascadenceError('FORBIDDEN', message, {
-    hint: 'name a module inside a configured plugin directory or a configured plugin package (CASCADENCE_PLUGIN_PATHS)',
-  });
-
-const PACKAGE_NAME = /^(@[a-z0-9][\w.-]*\/)?[a-z0-9][\w.-]*$/i;
-
-const realDir = (dir: string): string | undefined => {
-  try {
-    return statSync(dir).isDirectory() ? realpathSync(dir) : undefined;
-  } catch {
-    return undefined;
-  }
-};
-
 /**
- * The real path of the module `path` names, when the allowlist permits it.
- * @throws CascadenceError FORBIDDEN for anything outside the allowlist; VALIDATION for an allowed place with no module.
+ * Where a backend keeps run-time plugin registrations: on Temporal the task queue's catalogue
+ * (every worker and API server of the queue reads it), elsewhere the task store of this machine.
  */
-export function resolvePluginModule(path: string, allowed: readonly string[], cwd = process.cwd()): string {
-  if (!path || path.includes('\0')) throw forbidden('an empty plugin path is refused');
-  if (!isAbsolute(path)) {
-    // A bare name is a package: only an exact allowed name, resolved by Node from here.
-    if (!PACKAGE_NAME.test(path) || !allowed.includes(path)) {
-      throw forbidden(`plugin ${JSON.stringify(path)} is not an allowed package, and relative paths are refused`);
-    }
-    try {
-      return realpathSync(require.resolve(path, { paths: [cwd] }));
-    } catch {
-      throw new CascadenceError('VALIDATION', `plugin package ${JSON.stringify(path)} cannot be found`);
-    }
-  }
-  if (path.split(/[\\/]+/).includes('..')) throw forbidden('a plugin path with ".." is refused');
-  const inside = (file: string): boolean =>
-    allowed
-      .filter((a) => isAbsolute(a))
-      .map(realDir)
-      .some((dir) => {
-        if (!dir) return false;
-        const rel = relative(dir, file);
-        return rel !== '' && !rel.startsWith(`..${sep}`) && rel !== '..' && !isAbsolute(rel);
-      });
-  // Checked before touching the file system with it, then again once links are resolved.
-  if (!inside(resolve(path))) throw forbidden(`plugin path ${path} is outside the plugin directories`);
-  let real: string;
-  try {
-    real = realpathSync(path);
-    if (!statSync(real).isFile()) throw new Error('not a file');
-  } catch {
-    throw new CascadenceError('VALIDATION', `no plugin module at ${path}`, { hint: 'name a .js file' });
-  }
-  if (!inside(real)) throw forbidden(`plugin path ${path} leads outside the plugin directories`);
-  return real;
+export function pluginRecords(backend: Backend, store: TaskStore): PluginRecordStore {
+  return backend.pluginRecords?.() ?? taskStoreRecords(store);
+}
+
+/** Run-time plugin registrations read from the task store (the single-machine modes). */
+function taskStoreRecords(store: TaskStore): PluginRecordStore {
+  const modules = (): PluginRecord[] => {
+    const seen = new Map<string, PluginRecord>();
+    for (const e of store.list())
+      if (e.module && !seen.has(e.module)) seen.set(e.module, { module: e.module, registered_at: e.registered_at });
+    return [...seen.values()];
+  };
+  return {
+    plugins: async () => modules(),
+    // The service writes one task-store entry per task of the module: that is the record here.
+    addPlugin: async (record) => ({ added: !modules().some((p) => p.module === record.module) }),
+  };
 }
 
 /**
- * Loads an allowed plugin module, registers its new tasks in the registry and the task store,
- * and schedules them with `schedule` (as the caller).
- * @throws CascadenceError FORBIDDEN (not allowed), VALIDATION (no module), CONFIG (not a task module), UNSUPPORTED (schedules).
+ * Loads an allowed plugin module, registers its new tasks in the registry, records the module
+ * where every client and worker of the backend learns of it (the catalogue, on Temporal), and
+ * schedules its tasks with `schedule` (as the caller).
+ * @throws CascadenceError FORBIDDEN (not allowed), VALIDATION (no module), CONFIG (not a task module), UNSUPPORTED (schedules), CONNECTION.
  */
 export async function registerPluginTasks(deps: PluginTaskDeps, request: PluginTaskRequest): Promise<PluginTaskResult> {
   const module = resolvePluginModule(request.path, deps.allowed, deps.cwd);
-  const loaded = loadTaskModules(new TaskRegistry(), [module]);
-  const registered: string[] = [];
-  const existing: string[] = [];
-  for (const name of loaded.names()) {
-    if (deps.registry.has(name)) existing.push(name);
-    else {
-      deps.registry.register(name, loaded.get(name));
-      registered.push(name);
-    }
-    await deps.store.register({ name, module, reason: 'registered through the HTTP API' });
+  const problems: PluginProblem[] = [];
+  const probe = new PluginLoader(new TaskRegistry(), (p) => problems.push(p));
+  probe.loadModule(module, { kind: 'registered', source: request.path });
+  if (problems.length > 0 || probe.registry.names().length === 0) {
+    const first = problems[0];
+    throw new CascadenceError(
+      'CONFIG',
+      `cannot register plugin ${request.path}: ${first?.error ?? 'it provides no task'}`,
+      {
+        hint: 'export `tasks = { name: task }` or `register(registry)`, each task with at least one stage',
+      },
+    );
   }
+  // Recorded first: a worker asked to run one of its tasks must be able to find the module.
+  await pluginRecords(deps.backend, deps.store).addPlugin({ module: request.path, by: request.userHash });
+  const loader = loaderOf(deps.registry);
+  const names = probe.registry.names();
+  const existing = names.filter((name) => deps.registry.has(name));
+  const registered = names.filter((name) => !existing.includes(name));
+  if (registered.length > 0 && !loader.has(module))
+    loader.loadModule(module, { kind: 'registered', source: request.path });
+  for (const name of names) await deps.store.register({ name, module, reason: 'registered through the HTTP API' });
   const scheduled: ScheduleInfo[] = [];
   if (request.schedule !== undefined) {
-    for (const task of loaded.names()) {
+    for (const task of names) {
       scheduled.push(
         await scheduleTask(deps.backend, {
           task,
@@ -135,4 +120,29 @@ export async function registerPluginTasks(deps: PluginTaskDeps, request: PluginT
     }
   }
   return { status: 'registered', module, registered, existing, scheduled };
+}
+
+const followers = new WeakMap<TaskRegistry, RegisteredPlugins>();
+
+/**
+ * The one {@link RegisteredPlugins} of a long-lived server's registry (the API and the dashboard
+ * share it): registrations made on any machine join the registry within a second, and at once
+ * when a request names a task the registry does not hold.
+ */
+export function followRegisteredPlugins(deps: {
+  registry: TaskRegistry;
+  backend: Backend;
+  tasksPath: string;
+  allowed: readonly string[];
+}): RegisteredPlugins {
+  let follower = followers.get(deps.registry);
+  if (!follower) {
+    follower = new RegisteredPlugins(
+      loaderOf(deps.registry),
+      pluginRecords(deps.backend, new TaskStore(deps.tasksPath)),
+      deps.allowed,
+    );
+    followers.set(deps.registry, follower);
+  }
+  return follower;
 }

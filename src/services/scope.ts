@@ -1,7 +1,8 @@
 /**
  * Reading a task's trail as one caller, written once for every client: the stage records and
  * the audit trail of a task, each kept to the caller's own user and group (by hash). Asking for
- * another user's or group's scope is refused, never answered with an empty list. Node-only.
+ * another user's or group's scope is refused, never answered with an empty list; a run of
+ * another group is not shown at all. Node-only.
  */
 import { requireCapability, type Backend } from '../backends/backend';
 import type { AuditRecord } from '../core';
@@ -76,4 +77,23 @@ export async function scopedAudit(
     });
   }
   return (await trail(deps, task)).filter(own(caller));
+}
+
+/**
+ * Checks that run `runId` belongs to the caller's group before a scoped client shows or touches
+ * it. A run of another group is answered like one that does not exist, so its existence is not
+ * given away.
+ * @throws CascadenceError UNKNOWN_RUN for an unknown run or one of another group; UNSUPPORTED.
+ */
+export async function assertRunInScope(
+  backend: Backend,
+  runId: string,
+  caller: Pick<CallerScope, 'groupHash'>,
+): Promise<void> {
+  const group = await requireCapability(backend, 'operate').groupOf(runId);
+  if (group !== caller.groupHash) {
+    throw new CascadenceError('UNKNOWN_RUN', `no run ${runId} in your group`, {
+      hint: 'runs are shown to callers of the group they were started for (X-Group-ID)',
+    });
+  }
 }

@@ -22,6 +22,8 @@ import { createEventDrivenActivities, type EventDrivenDeps } from '../activities
 import { CircuitBreakers } from '../activities/circuit-breaker';
 import type { TaskRegistry } from '../plugins/registry';
 import { createDefaultRegistry } from '../plugins/builtin';
+import { loaderOf } from '../plugins/discovery';
+import { RegisteredPlugins } from '../plugins/registered';
 import { getWorkflowBundle } from './bundle';
 import { hooksInterceptor } from '../activities/hooks';
 import type { Tracing } from '../tracing';
@@ -54,6 +56,12 @@ export interface WorkerDeps {
   eventDriven?: Omit<EventDrivenDeps, 'taskQueue' | 'events'>;
   /** Where run and stage latencies and outcomes are recorded (default: nowhere). */
   metrics?: CascadenceMetrics;
+  /**
+   * The plugin allowlist of this machine: plugin modules registered at run time (on any machine,
+   * recorded in the catalogue) that it permits are loaded when a run asks for one of their tasks.
+   * Default: none are loaded.
+   */
+  pluginAllowlist?: readonly string[];
 }
 
 /**
@@ -132,13 +140,22 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const taskQueue = deps.taskQueue ?? DEFAULT_TASK_QUEUE;
   // Runs read their task's flags from the catalogue of this queue, through the worker's own connection.
   const catalogue = new TemporalCatalogue(new Client({ connection: deps.connection, namespace }), taskQueue);
+  const registered = deps.pluginAllowlist
+    ? new RegisteredPlugins(loaderOf(registry), catalogue, deps.pluginAllowlist)
+    : undefined;
+  // Registrations made before this worker started are loaded now; later ones when a run asks.
+  await registered?.sync({ force: true }).catch(() => undefined);
   return Worker.create({
     connection: deps.connection,
     namespace,
     taskQueue,
     workflowBundle: await getWorkflowBundle(deps.tracing ? [deps.tracing.workflowModule] : []),
     activities: {
-      ...createStageActivities({ registry, breakers: deps.breakers ?? new CircuitBreakers() }),
+      ...createStageActivities({
+        registry,
+        breakers: deps.breakers ?? new CircuitBreakers(),
+        ...(registered ? { ensureTask: (task: string) => registered.ensure(task) } : {}),
+      }),
       ...createCatalogueActivities(catalogue),
       ...(deps.calendar ? createCalendarActivities({ ...deps.calendar, taskQueue }) : {}),
       ...(deps.eventDriven

@@ -5,6 +5,8 @@
  * query or, without a worker, from its memo, which every change rewrites in the same workflow
  * task as the update's answer. Pipeline workflows consult it when they start, so a run of a
  * disabled or paused task is skipped whoever started it (a Schedule, another machine, the API).
+ * It also lists the plugin modules registered at run time (`registerPlugin`), which every worker
+ * and API server of the queue loads when its own allowlist permits.
  * It continues as new, carrying its state, before its history grows large.
  */
 import {
@@ -17,9 +19,22 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { AuditRecord } from '../core/pipeline';
-import { applyFlagsPatch, validateFlagsPatch, type CatalogueSnapshot } from '../core/task-flags';
+import {
+  applyFlagsPatch,
+  validateFlagsPatch,
+  validatePluginRecord,
+  type CatalogueSnapshot,
+  type PluginRecord,
+} from '../core/task-flags';
 import { toWorkflowFailure } from './failure';
-import { actionsQuery, catalogueQuery, recordActionUpdate, setTaskFlagsUpdate, type AuditSinks } from './messages';
+import {
+  actionsQuery,
+  catalogueQuery,
+  recordActionUpdate,
+  registerPluginUpdate,
+  setTaskFlagsUpdate,
+  type AuditSinks,
+} from './messages';
 
 const { audit } = proxySinks<AuditSinks>();
 
@@ -42,9 +57,11 @@ export async function catalogueWorkflow(state: Partial<CatalogueState> = {}): Pr
   const actions: Record<string, AuditRecord[]> = { ...(state.actions ?? {}) };
   let version = state.version ?? 0;
   let recorded = state.recorded ?? 0;
+  const plugins: PluginRecord[] = [...(state.plugins ?? [])];
   const snapshot = (): CatalogueSnapshot => ({
     version,
     flags: JSON.parse(JSON.stringify(flags)) as CatalogueSnapshot['flags'],
+    ...(plugins.length > 0 ? { plugins: plugins.map((p) => ({ ...p })) } : {}),
   });
 
   setHandler(catalogueQuery, snapshot);
@@ -56,6 +73,28 @@ export async function catalogueWorkflow(state: Partial<CatalogueState> = {}): Pr
     audit.record(record, { workflowId: workflowInfo().workflowId, seq: recorded++ });
     if (trail.length > MAX_ACTIONS_PER_TASK) trail.splice(0, trail.length - MAX_ACTIONS_PER_TASK);
   });
+  setHandler(
+    registerPluginUpdate,
+    (record) => {
+      if (plugins.some((p) => p.module === record.module)) return { added: false };
+      plugins.push({
+        module: record.module,
+        ...(record.by === undefined ? {} : { by: record.by }),
+        registered_at: new Date().toISOString(),
+      });
+      upsertMemo({ plugins });
+      return { added: true };
+    },
+    {
+      validator: (record) => {
+        try {
+          validatePluginRecord(record);
+        } catch (err) {
+          throw toWorkflowFailure(err);
+        }
+      },
+    },
+  );
   setHandler(
     setTaskFlagsUpdate,
     (patch) => {

@@ -9,6 +9,7 @@ import type {
   ContextPayload,
   DagStatus,
   PipelineStatus,
+  PluginRecord,
   RecordSource,
   RunOutcome,
   TaskFlagsChange,
@@ -47,3 +48,7 @@ export const recordActionUpdate = defineUpdate<void, [AuditRecord]>('recordActio
 export const actionsQuery = defineQuery<AuditRecord[], [string]>('actions');
 /** Changes one task's flags; answers its flags after the change and whether anything changed. */
 export const setTaskFlagsUpdate = defineUpdate<TaskFlagsChange, [TaskFlagsPatch]>('setTaskFlags');
+/** Records a plugin module registered at run time; answers whether it was new to the catalogue. */
+export const registerPluginUpdate = defineUpdate<{ added: boolean }, [Omit<PluginRecord, 'registered_at'>]>(
+  'registerPlugin',
+);

@@ -179,6 +179,7 @@ describe('tasks', () => {
       paused: false,
       kind: 'task',
       description: '<b>bold</b><script>alert("description")</script>',
+      origin: expect.stringMatching(/^module:\/.*api-tasks/),
     });
   });
 
@@ -294,6 +295,23 @@ describe('one run', () => {
     expect(paused.body).toMatchObject({ task: 'slow', action: 'paused', target: 'run', runId, changed: true });
     const resumed = await call('POST', `/runs/${runId}/resume`);
     expect(resumed.body).toMatchObject({ task: 'slow', action: 'resumed', target: 'run', changed: true });
+  });
+
+  it('is hidden from another group: its status, signals, pause and cancel are 404, and it is not listed', async () => {
+    for (const [method, path, body] of [
+      ['GET', `/runs/${runId}`, undefined],
+      ['POST', `/runs/${runId}/signal`, { kind: 'context', value: { note: 'not yours' } }],
+      ['POST', `/runs/${runId}/pause`, undefined],
+      ['POST', `/runs/${runId}/cancel`, undefined],
+    ] as const) {
+      const res = await call(method, path, { headers: BOB, ...(body ? { body } : {}) });
+      expect(res.status).toBe(404);
+      expect(res.body.error).toMatchObject({ code: 'UNKNOWN_RUN', message: `no run ${runId} in your group` });
+    }
+    const listed = await call('GET', '/runs?task=slow&limit=50', { headers: BOB });
+    expect((listed.body as Array<{ run_id: string }>).map((r) => r.run_id)).not.toContain(runId);
+    // Bob's attempts changed nothing: the run still runs, unpaused, for Alice.
+    expect((await call('GET', `/runs/${runId}`)).body).toMatchObject({ state: 'running', paused: false });
   });
 
   it('lists it among the running runs with its Web UI link', async () => {

@@ -71,7 +71,7 @@ describe('task list and help', () => {
   it('lists tasks as <name>\\t<enabled|disabled>, with the flags the server holds', async () => {
     const res = await runCli(['list', '--address', serverAddress(), '--task-queue', uniqueQueue('cli-list')]);
     expect(res.code).toBe(0);
-    expect(res.stdout).toBe('calcom-webhook\tenabled\nexample\tenabled\ngithub-webhook\tenabled\n');
+    expect(res.stdout).toBe('calcom-webhook\tenabled\tbuiltin\nexample\tenabled\tbuiltin\ngithub-webhook\tenabled\tbuiltin\n');
     const offline = await runCli(['list', '--address', '127.0.0.1:1']);
     expect(offline.code).toBe(4);
     expect(offline.stderr).toMatch(/^error: cannot reach Temporal at 127\.0\.0\.1:1/);

@@ -216,6 +216,12 @@ describe.each(['dashboard', 'api'] as const)('task %s', (command) => {
     // The recent runs list it too, escaped, with the Web UI link.
     const again = await request(jar, '/');
     expect(again.body).toContain(`href="/ui/runs/${runId}"`);
+
+    // Someone of another group sees neither the run page, nor its stream, nor the run in the list.
+    const other = await signIn('mallory', 'elsewhere');
+    expect((await request(other, `/ui/runs/${encodeURIComponent(runId)}`)).res.status).toBe(404);
+    expect((await request(other, `/ui/runs/${encodeURIComponent(runId)}/events`)).res.status).toBe(404);
+    expect((await request(other, '/')).body).not.toContain(`href="/ui/runs/${runId}"`);
   });
 
   it('shows the idea seeds and pointer counts of the caller only', async () => {

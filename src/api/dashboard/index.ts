@@ -12,12 +12,14 @@
  * refused. Node-only.
  */
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import type { ApiDeps, Identity } from '../context';
+import { followPlugins, type ApiDeps, type Identity } from '../context';
 import { createSession, sameSecret, SESSION_COOKIE, SESSION_TTL_MS } from '../session';
 import { httpStatusFor, isCascadenceError, rootMessage } from '../../core/errors';
 import type { DagStatus, PipelineStatus } from '../../core';
 import { hashId } from '../../events/hash';
 import { setTaskEnabled, setTaskPaused } from '../../services/admin';
+import { assertRunInScope } from '../../services/scope';
+import { errorResponse } from '../errors';
 import { dashboardOverview, runDetail, type DashboardDeps } from '../../services/dashboard';
 import { followRun, statusChanges } from '../../services/follow';
 import { DASHBOARD_CSS, DASHBOARD_JS } from './assets';
@@ -218,6 +220,7 @@ export const dashboardRoutes: FastifyPluginAsync<ApiDeps> = async (app: FastifyI
     if (!caller) return reply;
     const page = pageOf(caller);
     try {
+      await followPlugins(deps);
       const overview = await dashboardOverview(services, caller.identity);
       const { done, task } = request.query;
       // Only known verbs and registered task names are echoed back.
@@ -279,6 +282,7 @@ export const dashboardRoutes: FastifyPluginAsync<ApiDeps> = async (app: FastifyI
     if (!caller) return reply;
     const page = pageOf(caller);
     try {
+      await assertRunInScope(deps.backend, request.params.id, caller.identity);
       return sendHtml(reply, 200, runPage(await runDetail(services, request.params.id), page));
     } catch (err) {
       const code = isCascadenceError(err) ? err.code : undefined;
@@ -286,11 +290,17 @@ export const dashboardRoutes: FastifyPluginAsync<ApiDeps> = async (app: FastifyI
     }
   });
 
-  app.get<{ Params: { id: string } }>('/ui/runs/:id/events', { config: PUBLIC }, (request, reply) => {
+  app.get<{ Params: { id: string } }>('/ui/runs/:id/events', { config: PUBLIC }, async (request, reply) => {
     const caller = callerOf(request, deps, secret);
     if (caller.via === 'none' || caller.via === 'refused') {
       const status = caller.via === 'refused' ? caller.status : 401;
       return reply.code(status).send({ error: { code: 'UNAUTHORIZED', message: 'sign in first' } });
+    }
+    try {
+      await assertRunInScope(deps.backend, request.params.id, caller.identity);
+    } catch (err) {
+      const { status, body } = errorResponse(err);
+      return reply.code(status).send(body);
     }
     streamRun(request, reply, services, request.params.id);
     return reply;

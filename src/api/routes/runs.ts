@@ -29,7 +29,7 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     '/runs',
     {
       schema: {
-        summary: 'Recent top-level runs, newest first, each with its Web UI link',
+        summary: "Recent top-level runs of the caller's group, newest first, each with its Web UI link",
         tags: ['runs'],
         headers: IDENTITY_HEADERS,
         querystring: {
@@ -62,9 +62,11 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
     (request) => {
       const { task, status, limit } = request.query;
+      // The caller's group's runs only.
+      const { groupHash } = callerOf(request);
       return listRuns(
         backend,
-        { limit, ...(task ? { task } : {}), ...(status ? { status } : {}) },
+        { limit, groupHash, ...(task ? { task } : {}), ...(status ? { status } : {}) },
         { uiUrl: config.webUiUrl, namespace: config.namespace },
       );
     },

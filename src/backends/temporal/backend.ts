@@ -12,6 +12,7 @@ import {
 } from '@temporalio/client';
 import { CascadenceError, isCascadenceError } from '../../core/errors';
 import {
+  SEARCH_ATTRIBUTE_GROUP,
   SEARCH_ATTRIBUTE_RUN_ID,
   SEARCH_ATTRIBUTE_TASK,
   dagWorkflowId,
@@ -107,6 +108,11 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
   /** Connects to the server. @throws CascadenceError CONNECTION. */
   static async connect(options: TemporalBackendOptions): Promise<TemporalBackend> {
     return new TemporalBackend(await connectClient(options.address, options.namespace), options);
+  }
+
+  /** Plugin modules registered at run time live in the catalogue, beside the flags. */
+  pluginRecords(): TemporalCatalogue {
+    return this.catalogue;
   }
 
   /** The task queue's catalogue: every task's flags, shared by every client and worker. */
@@ -266,6 +272,13 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     return (await this.handleFor(runRef)).query(statusQuery);
   }
 
+  async groupOf(runRef: string): Promise<string | undefined> {
+    // Read from the run itself (not visibility), so a run started a moment ago is found at once.
+    const { searchAttributes } = await (await this.handleFor(runRef)).describe();
+    const group = searchAttributes[SEARCH_ATTRIBUTE_GROUP]?.[0];
+    return typeof group === 'string' ? group : undefined;
+  }
+
   async cancel(runRef: string): Promise<void> {
     await (await this.runningHandle(runRef)).cancel();
   }
@@ -325,6 +338,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
       cascadenceOnly: true,
       ...(filter.task ? { task: filter.task } : {}),
       ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.groupHash ? { groupHash: filter.groupHash } : {}),
     });
     for await (const wf of this.client.workflow.list({ query })) {
       if (wf.workflowId.includes('/')) continue; // subtasks and DAG nodes belong to their parent run

@@ -15,14 +15,17 @@ import { catalogueWorkflowId } from '../../core/ids';
 import {
   NO_FLAGS,
   validateFlagsPatch,
+  validatePluginRecord,
   type CatalogueSnapshot,
+  type PluginRecord,
+  type PluginRecordStore,
   type TaskFlags,
   type TaskFlagsChange,
   type TaskFlagsPatch,
   type TaskFlagStore,
 } from '../../core/task-flags';
 import { catalogueWorkflow, type CatalogueState } from '../../workflows/catalogue';
-import { actionsQuery, recordActionUpdate, setTaskFlagsUpdate } from '../../workflows/messages';
+import { actionsQuery, recordActionUpdate, registerPluginUpdate, setTaskFlagsUpdate } from '../../workflows/messages';
 import type { AuditRecord } from '../../core/pipeline';
 
 /** How long a change waits for a worker to take it before it is reported as unanswered. */
@@ -38,7 +41,7 @@ const WATCH_RETRY_MS = 1_000;
  * as anything is appended to it (every change is), so the snapshot is refreshed within one round
  * trip of a change on any machine.
  */
-export class TemporalCatalogue implements TaskFlagStore {
+export class TemporalCatalogue implements TaskFlagStore, PluginRecordStore {
   readonly workflowId: string;
   private inFlight: Promise<CatalogueSnapshot> | undefined;
   /** The snapshot reads may use: set only while the watcher's long poll covers every change after it. */
@@ -136,8 +139,8 @@ export class TemporalCatalogue implements TaskFlagStore {
   private async read(): Promise<CatalogueSnapshot> {
     try {
       const { memo } = await this.handle().describe();
-      const { flags, version } = (memo ?? {}) as Partial<CatalogueSnapshot>;
-      return { version: version ?? 0, flags: flags ?? {} };
+      const { flags, version, plugins } = (memo ?? {}) as Partial<CatalogueSnapshot>;
+      return { version: version ?? 0, flags: flags ?? {}, ...(plugins?.length ? { plugins } : {}) };
     } catch (err) {
       if (err instanceof WorkflowNotFoundError) return { version: 0, flags: {} };
       throw new CascadenceError(
@@ -156,6 +159,24 @@ export class TemporalCatalogue implements TaskFlagStore {
 
   async flagsOf(task: string): Promise<TaskFlags> {
     return { ...NO_FLAGS, ...(await this.snapshot()).flags[task] };
+  }
+
+  /** The plugin modules registered at run time, oldest first. */
+  async plugins(): Promise<PluginRecord[]> {
+    return (await this.snapshot()).plugins ?? [];
+  }
+
+  /** Records a plugin module registered at run time (the catalogue is started here if needed). */
+  async addPlugin(record: Omit<PluginRecord, 'registered_at'>): Promise<{ added: boolean }> {
+    validatePluginRecord(record);
+    const answer = await this.update(record.module, () =>
+      this.client.workflow.executeUpdateWithStart(registerPluginUpdate, {
+        args: [record],
+        startWorkflowOperation: new WithStartWorkflowOperation(catalogueWorkflow, this.startOptions()),
+      }),
+    );
+    this.watched = undefined;
+    return answer;
   }
 
   /** Appends an admin action to its task's trail in the catalogue (started here if needed). */

@@ -46,6 +46,7 @@ import Trigger from './trigger';
 import Unschedule from './unschedule';
 import Validate from './validate';
 import Watch from './watch';
+import WatchPlugins from './watch-plugins';
 import Webhook from './webhook';
 import Worker from './worker';
 
@@ -93,6 +94,7 @@ export const COMMANDS = {
   unschedule: Unschedule,
   validate: Validate,
   watch: Watch,
+  'watch-plugins': WatchPlugins,
   webhook: Webhook,
   worker: Worker,
 };

@@ -14,10 +14,32 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
     hooks: Flags.string({
       description: 'Built-in stage hooks to run around every stage, comma-separated: logging, timing.',
     }),
+    watch: Flags.string({
+      description:
+        'A plugin directory to load and watch: a saved plugin is reloaded in place (stage code only; runs in flight keep the code they started with). Repeatable.',
+      multiple: true,
+    }),
   };
 
   async run(): Promise<void> {
-    const [config, registry, metrics] = await Promise.all([this.loadConfig(), this.loadRegistry(), this.metrics()]);
+    const [loaded, registry, metrics] = await Promise.all([this.loadConfig(), this.loadRegistry(), this.metrics()]);
+    const { resolve } = await import('node:path');
+    const watched = (this.flags.watch ?? []).map((dir) => resolve(dir));
+    // Watched directories are plugin directories too: their modules are on the allowlist.
+    const config = { ...loaded, pluginDirs: [...loaded.pluginDirs.map((d) => resolve(d)), ...watched] };
+    let watcher: { close(): Promise<void> } | undefined;
+    if (watched.length > 0) {
+      const [{ startPluginWatch }, { loaderOf }] = await Promise.all([
+        import('../plugin-watch'),
+        import('../../plugins/discovery'),
+      ]);
+      watcher = await startPluginWatch(
+        loaderOf(registry),
+        watched,
+        loaded.pluginDirs.map((d) => resolve(d)),
+      );
+      this.log(`watching plugins in ${watched.join(', ')}`);
+    }
     const { startWorker } = await import('../worker-process');
     const { builtinHooks } = await import('../../activities/hooks');
     const hooks = this.flags.hooks === undefined ? [] : builtinHooks(this.flags.hooks);
@@ -33,6 +55,7 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
       `worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace}); Ctrl+C to stop`,
     );
     await running.done;
+    await watcher?.close();
     this.log('worker stopped');
   }
 }

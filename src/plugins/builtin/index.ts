@@ -11,10 +11,11 @@ export { CalComWebhookTask, GitHubWebhookTask, type CalComBookingRecord, type Gi
 
 /** Registers the built-in tasks: `example`, and the webhook tasks `github-webhook` and `calcom-webhook`. */
 export function registerBuiltinTasks(registry: TaskRegistry): TaskRegistry {
+  const builtin = { origin: { kind: 'builtin' as const } };
   return registry
-    .register('example', ExampleTask)
-    .register('github-webhook', GitHubWebhookTask)
-    .register('calcom-webhook', CalComWebhookTask);
+    .register('example', ExampleTask, builtin)
+    .register('github-webhook', GitHubWebhookTask, builtin)
+    .register('calcom-webhook', CalComWebhookTask, builtin);
 }
 
 /** A registry holding the built-in tasks. */

@@ -56,10 +56,11 @@ for (const plugin of ['go', 'rust'] as PluginName[]) {
         /^run-id\t\S+\nresult\t\{"hex":"ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"\}\n$/,
       );
       const list = await runCli(['list', '--backend', 'cronyx'], env);
+      const origin = `cronyx:${env.CRONYX_BASE_URL.replace(/\/+$/, '')}`;
       expect(list.stdout.split('\n').filter(Boolean).sort()).toEqual([
-        'fib\tenabled',
-        'sha256\tenabled',
-        'word-count\tenabled',
+        `fib\tenabled\t${origin}`,
+        `sha256\tenabled\t${origin}`,
+        `word-count\tenabled\t${origin}`,
       ]);
       const bad = await runCli(
         ['run', 'fib', '--backend', 'cronyx', '--user-id', 'u', '--group-id', 'g', '--input', '{"n":91}'],

@@ -26,6 +26,7 @@ async function app(): Promise<Served> {
     name: 'recording',
     start: (r: RunRequest) => (starts.push(r), Promise.resolve(r.runId ?? 'x')),
     status: jest.fn(),
+    groupOf: jest.fn(),
     cancel: jest.fn(),
     signal: jest.fn(),
     audit: jest.fn(),

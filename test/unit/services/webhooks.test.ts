@@ -49,6 +49,7 @@ function recordingBackend(): Backend & { starts: RunRequest[]; start(r: RunReque
     enable: unused,
     close: () => Promise.resolve(),
     status: unused,
+    groupOf: unused,
     cancel: unused,
     signal: unused,
     audit: unused,
