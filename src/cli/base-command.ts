@@ -169,12 +169,35 @@ export abstract class BaseCommand<T extends typeof Command> extends Command {
         import('../plugins/providers'),
         this.loadConfig(),
       ]);
-      return discoverPlugins(createDefaultRegistry(createProviders(config)), config).registry;
+      const loader = discoverPlugins(createDefaultRegistry(createProviders(config)), config);
+      // A CronyxServer's tasks join the others, unless the backend is Cronyx itself (it lists them).
+      if (config.cronyxBaseUrl && config.backend !== 'cronyx') {
+        const { loadCronyxTasks } = await import('../plugins/cronyx-tasks');
+        await loadCronyxTasks(loader, { baseUrl: config.cronyxBaseUrl, timeoutSeconds: config.cronyxTimeout });
+      }
+      return loader.registry;
     })();
     return this.registry;
   }
 
   private registry: Promise<TaskRegistry> | undefined;
+
+  /**
+   * For long-lived commands (worker, API): keeps a CronyxServer's tasks in the registry up to
+   * date while the command runs (unless `cronyx_refresh` is off); returns how to stop.
+   */
+  protected async refreshCronyxTasks(): Promise<() => void> {
+    const [config, registry] = await Promise.all([this.loadConfig(), this.loadRegistry()]);
+    if (!config.cronyxBaseUrl || config.backend === 'cronyx' || !config.cronyxRefresh) return () => undefined;
+    const [{ refreshCronyxTasks }, { loaderOf }] = await Promise.all([
+      import('../plugins/cronyx-tasks'),
+      import('../plugins/discovery'),
+    ]);
+    return refreshCronyxTasks(loaderOf(registry), {
+      baseUrl: config.cronyxBaseUrl,
+      timeoutSeconds: config.cronyxTimeout,
+    });
+  }
 
   /** Loads and validates a DAG (a file, or a name in the DAGs folder) against the registered tasks. */
   protected async loadDag(ref: string): Promise<ValidDag> {

@@ -8,4 +8,5 @@ export * from './loader';
 export * from './discovery';
 export * from './registered';
 export * from './watch';
+export * from './cronyx-tasks';
 export * from './providers';

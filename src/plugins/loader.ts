@@ -226,8 +226,11 @@ export class PluginLoader {
     return safeRealpath(path);
   }
 
-  /** Puts one plugin's tasks in the registry: new ones registered, its own earlier ones replaced. */
-  private install(
+  /**
+   * Puts one plugin's tasks in the registry: new ones registered, its own earlier ones replaced,
+   * those it no longer provides removed. `key` names the plugin across loads.
+   */
+  install(
     key: string,
     plugin: string,
     path: string,

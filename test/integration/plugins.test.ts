@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { startApi, type ApiProcess } from '../helpers/api';
 import { BIN, runCli } from '../helpers/cli';
+import { buildPlugin, startPlugin } from '../helpers/cronyx';
 import { serverAddress, uniqueQueue } from '../helpers/temporal';
 
 const ROOT = resolve(__dirname, '..', '..');
@@ -157,6 +158,54 @@ describe('the ts-plugin example', () => {
     } finally {
       expect(await worker.stop()).toBe(0);
     }
+  });
+});
+
+describe('tasks advertised by a CronyxServer', () => {
+  it('are listed with their origin and run as pipelines on a Temporal worker; an unreachable server is reported once', async () => {
+    const server = await startPlugin(await buildPlugin('go'));
+    try {
+      const base = server.url.replace(/\/+$/, '');
+      const env = scenario('cronyx', { CRONYX_BASE_URL: base, CASCADENCE_CRONYX_REFRESH: 'false' });
+      const listed = await runCli(['list'], env);
+      expect(listed.stderr).toBe('');
+      expect(listed.stdout).toContain(`word-count\tenabled\tcronyx:${base}`);
+      const worker = start(['worker'], env);
+      try {
+        await worker.waitFor(/worker polling task queue/);
+        const res = await runCli(
+          [
+            'run',
+            'word-count',
+            '--user-id',
+            'ada',
+            '--group-id',
+            'family',
+            '--json',
+            '--input',
+            JSON.stringify({ text: 'a b\nc' }),
+          ],
+          env,
+        );
+        expect(res.stderr).toBe('');
+        expect(resultOf(res.stdout)).toEqual({ words: 3, lines: 2, chars: 5 });
+      } finally {
+        expect(await worker.stop()).toBe(0);
+      }
+    } finally {
+      await server.stop();
+    }
+    const away = await runCli(
+      ['list'],
+      scenario('cronyx-away', { CRONYX_BASE_URL: 'http://127.0.0.1:9', CRONYX_TIMEOUT: '1' }),
+    );
+    expect(away.code).toBe(0);
+    expect(away.stdout).toContain('example\tenabled\tbuiltin');
+    expect(away.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(
+        /^plugin cronyx skipped \(http:\/\/127\.0\.0\.1:9\): cannot list the Cronyx tasks: \S+/,
+      ),
+    ]);
   });
 });
 

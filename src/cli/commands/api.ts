@@ -36,9 +36,11 @@ export default class Api extends BaseCommand<typeof Api> {
     process.on('SIGINT', onSignal);
     process.on('SIGTERM', onSignal);
     process.stderr.write(`api: ${api.url} (docs at /docs); Ctrl+C to stop\n`);
+    const stopRefresh = await this.refreshCronyxTasks();
     try {
       await stopped;
     } finally {
+      stopRefresh();
       process.off('SIGINT', onSignal);
       process.off('SIGTERM', onSignal);
       await api.close();

@@ -54,7 +54,9 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
     this.log(
       `worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace}); Ctrl+C to stop`,
     );
+    const stopRefresh = await this.refreshCronyxTasks();
     await running.done;
+    stopRefresh();
     await watcher?.close();
     this.log('worker stopped');
   }
