@@ -35,4 +35,7 @@ for name in "${SELECTED[@]}"; do
   echo "($name took $((SECONDS - t0)) s)"
 done
 echo
+echo "=== report ==="
+# One table of every figure with its baseline and target; bench/results/latest.json and latest.svg.
+node -r ts-node/register/transpile-only bench/report.ts
 echo "bench: done in $((SECONDS - started)) s; results in bench/results/"
