@@ -185,6 +185,14 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
    * @throws CascadenceError UNKNOWN_RUN.
    */
   async handleFor(runRef: string): Promise<WorkflowHandle> {
+    const unknown = () =>
+      new CascadenceError('UNKNOWN_RUN', `no run ${runRef} in namespace ${this.options.namespace}`, {
+        hint: 'use the run id printed by `task run`, or a workflow id',
+      });
+    // Nothing a run is named by (ids are non-empty, printable, at most 1,000 bytes): no lookup.
+    // A control character would also make the server's visibility query fail slowly, not cleanly.
+    // eslint-disable-next-line no-control-regex -- control characters are what is refused here
+    if (!runRef.trim() || Buffer.byteLength(runRef) > 1000 || /[\u0000-\u001f\u007f]/.test(runRef)) throw unknown();
     const deadline = Date.now() + LOOKUP_WAIT_MS;
     for (;;) {
       for await (const wf of this.client.workflow.list({ query: visibilityQuery({ runId: runRef }) })) {
@@ -197,11 +205,7 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
       } catch (err) {
         if (!(err instanceof WorkflowNotFoundError)) throw err;
       }
-      if (Date.now() >= deadline) {
-        throw new CascadenceError('UNKNOWN_RUN', `no run ${runRef} in namespace ${this.options.namespace}`, {
-          hint: 'use the run id printed by `task run`, or a workflow id',
-        });
-      }
+      if (Date.now() >= deadline) throw unknown();
       await sleep(250);
     }
   }

@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The full reliability suite (README, "Reliability"): the fault and fuzz tests of the
+# integration project at full size. `npm test` runs the same files trimmed.
+#   npm run test:reliability
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+bash scripts/prepare.sh
+export CASCADENCE_FUZZ_RUNS="${CASCADENCE_FUZZ_RUNS:-10000}" CASCADENCE_RELIABILITY=full
+npx jest test/integration/fuzz-api.test.ts test/integration/events-faults.test.ts test/integration/worker-crash.test.ts "$@"
