@@ -7,4 +7,4 @@ cd "$(dirname "${BASH_SOURCE[0]}")/.."
 bash scripts/prepare.sh
 export CASCADENCE_FUZZ_RUNS="${CASCADENCE_FUZZ_RUNS:-10000}" CASCADENCE_RELIABILITY=full
 npx jest test/integration/fuzz-api.test.ts test/integration/events-faults.test.ts test/integration/worker-crash.test.ts \
-  test/integration/server-restart.test.ts "$@"
+  test/integration/server-restart.test.ts test/integration/cronyx-outage.test.ts "$@"
