@@ -40,7 +40,17 @@ export function toCanonical(data: Record<string, unknown>): DagDefinition {
  * @throws CascadenceError VALIDATION: `<file>:<line>:<col>: ...` for YAML, `<file>: <path>: ...` for the schema, then semantic problems.
  */
 export function parseDagText(text: string, file: string, knownTasks?: ReadonlySet<string>): ValidDag {
-  return parseDagData(parseYamlFile(text, file).doc.toJS() as unknown, file, knownTasks);
+  const { doc } = parseYamlFile(text, file);
+  let data: unknown;
+  try {
+    data = doc.toJS();
+  } catch (err) {
+    // Well-formed YAML that cannot become data (an alias to an anchor that is not set).
+    throw new CascadenceError('VALIDATION', `${file}: ${(err as Error).message.split('\n')[0]}`, {
+      hint: 'see schemas/dag.schema.json',
+    });
+  }
+  return parseDagData(data, file, knownTasks);
 }
 
 /**

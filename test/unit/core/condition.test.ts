@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzz';
 import { conditionRoots, evaluateCondition, parseCondition, type Condition } from '../../../src/core/dag/condition';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
 
@@ -606,7 +607,7 @@ describe('properties', () => {
           expect(message).not.toMatch(/[\r\n\u0085\u2028\u2029]/);
         }
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 
@@ -615,7 +616,7 @@ describe('properties', () => {
       fc.property(expressionText, (text) => {
         expect(() => parseCondition(text)).not.toThrow();
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 
@@ -633,7 +634,7 @@ describe('properties', () => {
         const condition = parseCondition(text);
         expect(typeof evaluateCondition(condition, data)).toBe('boolean');
       }),
-      { numRuns: 1000 },
+      { numRuns: fuzzRuns(1000) },
     );
   });
 
@@ -647,7 +648,7 @@ describe('properties', () => {
         for (const data of scopes) expect(evaluateCondition(copy, data)).toBe(evaluateCondition(condition, data));
         expect(conditionRoots(copy)).toStrictEqual(conditionRoots(condition));
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 
@@ -659,7 +660,7 @@ describe('properties', () => {
         const trimmed = Object.fromEntries(Object.entries(data).filter(([key]) => roots.has(key)));
         expect(evaluateCondition(condition, trimmed)).toBe(evaluateCondition(condition, data));
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });

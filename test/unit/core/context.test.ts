@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzz';
 import { MAX_CONTEXT_FIELD_LENGTH, MAX_CONTEXT_PAYLOAD_BYTES, validateContextPayload } from '../../../src/core/context';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
 
@@ -231,7 +232,7 @@ describe('validateContextPayload', () => {
     it('for payload-shaped values near the limits, accepts exactly those that satisfy the rules', () => {
       fc.assert(
         fc.property(payloadLike, (payload) => check(payload)),
-        { numRuns: 300 },
+        { numRuns: fuzzRuns(300) },
       );
     });
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzz';
 import { durationMs } from '../../../src/core/duration';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
 
@@ -81,7 +82,7 @@ describe('durationMs', () => {
         expect(Number.isFinite(ms)).toBe(true);
         expect(ms).toBeGreaterThanOrEqual(0);
       }),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 

@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzz';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
 import { nextRuns, validateCron, validateTimezone } from '../../../src/schedules/cron';
 
@@ -319,7 +320,7 @@ describe('properties', () => {
         // Idempotent.
         expect(validateCron(out, tz)).toBe(out);
       }),
-      { numRuns: 3000 },
+      { numRuns: fuzzRuns(3000) },
     );
   });
 
@@ -373,7 +374,7 @@ describe('properties', () => {
           for (const d of runs) expect(d.getUTCSeconds()).toBe(0);
         },
       ),
-      { numRuns: 500 },
+      { numRuns: fuzzRuns(500) },
     );
   });
 });

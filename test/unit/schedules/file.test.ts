@@ -1,4 +1,5 @@
 import fc from 'fast-check';
+import { fuzzRuns } from '../../helpers/fuzz';
 import { stringify } from 'yaml';
 import { OVERLAP_POLICIES, type ScheduleInfo } from '../../../src/backends/backend';
 import { isCascadenceError, type CascadenceError } from '../../../src/core/errors';
@@ -469,7 +470,7 @@ describe('formatSchedulesFile', () => {
           })),
         );
       }),
-      { numRuns: 300 },
+      { numRuns: fuzzRuns(300) },
     );
   });
 });
@@ -492,7 +493,7 @@ describe('parseSchedulesFile properties', () => {
     );
     fc.assert(
       fc.property(anyText, options, (text, opts) => loadsOrRejectsCleanly(text, opts)),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 
@@ -538,7 +539,7 @@ describe('parseSchedulesFile properties', () => {
         const text = stringify(doc, flow ? { collectionStyle: 'flow' } : {});
         loadsOrRejectsCleanly(text, opts);
       }),
-      { numRuns: 2000 },
+      { numRuns: fuzzRuns(2000) },
     );
   });
 });
