@@ -239,6 +239,78 @@ export interface ActionLog {
   recordAction(request: AdminActionRequest): Promise<void>;
 }
 
+/** A retry as a caller asks for it. */
+export interface RetryRequest {
+  /**
+   * The stage to go on from (default: the first stage that did not succeed). For a run whose
+   * failure is in a subtask or a DAG node, the stage that subtask or node goes on from.
+   */
+  from?: string;
+}
+
+/** One workflow a retry reset. */
+export interface RetriedWorkflow {
+  workflowId: string;
+  /** What runs again first: a stage, `end` (it completes again, running no stage), or `children` (it waits for them again). */
+  from: string;
+  /** The history event it was reset to (a WorkflowTaskCompleted event, on Temporal). */
+  eventId: number;
+  /** The run the reset made (Temporal's run id). */
+  temporalRunId: string;
+}
+
+/** What a retry did to one run: the run keeps its id; its workflows were reset where shown. */
+export interface RetryOutcome {
+  run_id: string;
+  /** The task (`dag:<name>` for a DAG run). */
+  task: string;
+  /** The run's top-level workflow id. */
+  workflowId: string;
+  /** The workflows reset, each before the ones it waits for. */
+  resets: RetriedWorkflow[];
+  /** Work that starts again from its beginning although it had begun (stages open at the reset point, subtasks started after it). */
+  restarted: string[];
+  /** How the run had ended, when it had (its failure's message): the retried run's trail no longer holds it. */
+  ended?: string;
+}
+
+/** What a rerun started: a new run of the same task, with the same input and hashed ids. */
+export interface RerunOutcome {
+  /** The run re-run. */
+  run_id: string;
+  task: string;
+  /** The new run. */
+  new_run_id: string;
+}
+
+/** Which failed runs a retry or rerun of many acts on. */
+export interface FailedRunFilter {
+  /** Only runs of this task (`dag:<name>` for DAG runs). */
+  task?: string;
+  /** Only runs that failed at or after this time. */
+  closedAfter?: Date;
+  /** Only runs of this group (a hash). */
+  groupHash?: string;
+  limit: number;
+}
+
+/** Recovering runs without redoing their work: retry one from a stage, or run it again as a new run. */
+export interface Recovery {
+  /**
+   * Goes back in a failed (or stuck) run to just before the stage to retry, so the stages that
+   * succeeded are not run again and their results are reused; returns without waiting.
+   * @throws CascadenceError UNKNOWN_RUN, VALIDATION when there is nothing to retry (a completed run) or the stage never ran, TASK_DISABLED, TASK_PAUSED.
+   */
+  retry(runRef: string, request?: RetryRequest): Promise<RetryOutcome>;
+  /**
+   * Starts a new run with the task, input and hashed ids of run `runRef`; returns without waiting.
+   * @throws CascadenceError UNKNOWN_RUN, VALIDATION for a run that is neither a pipeline nor a DAG run, and what starting a run throws.
+   */
+  rerun(runRef: string): Promise<RerunOutcome>;
+  /** Top-level runs (of this deployment) that failed and have not been retried since, newest first. */
+  failedRuns(filter: FailedRunFilter): Promise<RunSummary[]>;
+}
+
 /** The audit record of an admin action, its ids hashed (empty when nobody was named). */
 export function adminRecord(request: AdminActionRequest, hashSecret: string, now = new Date()): AuditRecord {
   const hash = (id: string | undefined): string => (id ? hashId(id, hashSecret) : '');
@@ -262,6 +334,7 @@ const CAPABILITIES = {
   history: { methods: ['history'], what: 'history' },
   browse: { methods: ['listRuns', 'childRuns', 'observe', 'result'], what: 'browsing runs' },
   actions: { methods: ['recordAction'], what: 'an audit trail of admin actions' },
+  recover: { methods: ['retry', 'rerun', 'failedRuns'], what: 'retrying and re-running runs' },
 } as const;
 
 /** A capability a backend may have beyond running tasks. */
@@ -275,6 +348,7 @@ export interface CapabilityTypes {
   history: Histories;
   browse: RunBrowser;
   actions: ActionLog;
+  recover: Recovery;
 }
 
 /** True when `backend` implements every method of `capability`. */

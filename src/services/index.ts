@@ -14,3 +14,4 @@ export * from './scope';
 export * from './plugin-tasks';
 export * from './webhooks';
 export * from './trigger';
+export * from './recovery';

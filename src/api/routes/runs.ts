@@ -1,12 +1,13 @@
 /**
- * Run routes: recent runs, a run's status, context signals, pause/resume/cancel of one run, and
- * DAG runs. Each calls the service or capability the matching CLI command calls.
+ * Run routes: recent runs, a run's status, context signals, pause/resume/cancel of one run, its
+ * retry and rerun, and DAG runs. Each calls the service or capability the matching CLI command calls.
  */
 import type { FastifyInstance } from 'fastify';
 import { requireCapability, type RunFilter } from '../../backends/backend';
 import { CascadenceError } from '../../core/errors';
 import { parseDagData } from '../../dag/load';
 import { setRunPaused } from '../../services/admin';
+import { rerunRun, retryRun } from '../../services/recovery';
 import { listRuns, signalRun } from '../../services/runs';
 import type { ApiDeps } from '../context';
 import {
@@ -164,6 +165,55 @@ export function runRoutes(app: FastifyInstance, deps: ApiDeps): void {
     },
   );
 
+  app.post<{ Params: { run_id: string }; Body: { from?: string } | undefined }>(
+    '/runs/:run_id/retry',
+    {
+      schema: {
+        summary:
+          'Retry a failed (or stuck) run from the first stage that did not succeed (or `from`): the stages that succeeded are not run again',
+        tags: ['runs'],
+        headers: IDENTITY_HEADERS,
+        params: RUN_PARAMS,
+        // Nullable: the body is optional (fastify validates a missing one as null).
+        body: {
+          type: 'object',
+          nullable: true,
+          description: 'Optional: without it, the run goes on from the first stage that did not succeed.',
+          properties: {
+            from: {
+              type: 'string',
+              description: 'The stage to go on from; for a DAG run, the stage its failed nodes go on from.',
+            },
+          },
+          additionalProperties: false,
+        },
+        response: { 200: RETRY_OUTCOME, ...errorResponses(404, 409, 501) },
+      },
+    },
+    async (request) => {
+      const { userHash, groupHash } = callerOf(request);
+      const from = request.body?.from;
+      return retryRun(backend, request.params.run_id, from ? { from } : {}, { userHash, groupHash });
+    },
+  );
+
+  app.post<{ Params: { run_id: string } }>(
+    '/runs/:run_id/rerun',
+    {
+      schema: {
+        summary: 'Start a run again as a new run, with the same task, input and hashed ids (without waiting)',
+        tags: ['runs'],
+        headers: IDENTITY_HEADERS,
+        params: RUN_PARAMS,
+        response: { 200: RERUN_OUTCOME, ...errorResponses(404, 409, 501) },
+      },
+    },
+    async (request) => {
+      const { userHash, groupHash } = callerOf(request);
+      return rerunRun(backend, request.params.run_id, { userHash, groupHash });
+    },
+  );
+
   app.post<{ Querystring: { wait: boolean }; Body: unknown }>(
     '/dags/run',
     {
@@ -241,3 +291,49 @@ function delivery(status: 'delivered' | 'queued') {
     required: ['run_id', 'status', 'delivered'],
   } as const;
 }
+
+/** What a retry did (services/recovery.ts). */
+const RETRY_OUTCOME = {
+  type: 'object',
+  properties: {
+    run_id: { type: 'string' },
+    task: { type: 'string', description: 'The task (`dag:<name>` for a DAG run).' },
+    workflowId: { type: 'string' },
+    resets: {
+      type: 'array',
+      description: 'The workflows reset, each before the ones it waits for.',
+      items: {
+        type: 'object',
+        properties: {
+          workflowId: { type: 'string' },
+          from: {
+            type: 'string',
+            description:
+              'What runs again first: a stage, `end` (it completes again, running no stage) or `children` (it waits for them again).',
+          },
+          eventId: { type: 'integer' },
+          temporalRunId: { type: 'string' },
+        },
+        required: ['workflowId', 'from', 'eventId', 'temporalRunId'],
+      },
+    },
+    restarted: {
+      type: 'array',
+      items: { type: 'string' },
+      description: 'Work that starts again from its beginning although it had begun.',
+    },
+    ended: { type: 'string', description: 'How the run had ended (its failure), when it had.' },
+  },
+  required: ['run_id', 'task', 'workflowId', 'resets', 'restarted'],
+} as const;
+
+/** What a rerun started. */
+const RERUN_OUTCOME = {
+  type: 'object',
+  properties: {
+    run_id: { type: 'string', description: 'The run re-run.' },
+    task: { type: 'string' },
+    new_run_id: { type: 'string', description: 'The new run.' },
+  },
+  required: ['run_id', 'task', 'new_run_id'],
+} as const;

@@ -53,7 +53,12 @@ import {
   type RunSummary,
   type Schedules,
   type DagRunRequest,
+  type FailedRunFilter,
   type PauseTarget,
+  type Recovery,
+  type RerunOutcome,
+  type RetryOutcome,
+  type RetryRequest,
   type RunOutcome,
   type RunRequest,
   type RunSelector,
@@ -63,6 +68,7 @@ import {
   type TaskInfo,
 } from '../backend';
 import { TemporalCatalogue } from './catalogue';
+import { TemporalRecovery } from './recovery';
 import { connectClient, fromWorkflowFailure, runIdOf } from './client';
 import { TemporalSchedules } from './schedules';
 
@@ -88,8 +94,10 @@ export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
-/** Every capability: runs and their operations, DAGs, schedules, histories and browsing runs, from any machine. */
-export class TemporalBackend implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser, ActionLog {
+/** Every capability: runs and their operations, DAGs, schedules, histories, browsing and recovering runs, from any machine. */
+export class TemporalBackend
+  implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser, ActionLog, Recovery
+{
   readonly name = 'temporal';
 
   private readonly options: TemporalBackendOptions & TaskCatalogue;
@@ -344,8 +352,12 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
       ...(filter.status ? { status: filter.status } : {}),
       ...(filter.groupHash ? { groupHash: filter.groupHash } : {}),
     });
+    const seen = new Set<string>();
     for await (const wf of this.client.workflow.list({ query })) {
       if (wf.workflowId.includes('/')) continue; // subtasks and DAG nodes belong to their parent run
+      // A retried run has an execution per reset; the newest (listed first: it starts when made) stands for it.
+      if (seen.has(wf.workflowId)) continue;
+      seen.add(wf.workflowId);
       runs.push({
         run_id: String(wf.searchAttributes[SEARCH_ATTRIBUTE_RUN_ID]?.[0] ?? wf.workflowId),
         task: String(wf.searchAttributes[SEARCH_ATTRIBUTE_TASK]?.[0] ?? wf.type),
@@ -447,6 +459,34 @@ export class TemporalBackend implements Backend, RunOperations, DagRunner, Sched
     } catch (err) {
       throw fromWorkflowFailure(err);
     }
+  }
+
+  /** Retry and rerun (./recovery): Temporal's workflow reset, and a new run from a run's input. */
+  private get recovery(): TemporalRecovery {
+    this.recoveryOps ??= new TemporalRecovery({
+      client: this.client,
+      namespace: this.options.namespace,
+      taskQueue: this.options.taskQueue,
+      workflowIdOf: async (runRef) => (await this.handleFor(runRef)).workflowId,
+      flagsOf: (task) => this.options.state.flagsOf(task),
+      start: (request) => this.start(request),
+      startDag: (request) => this.startDag(request),
+    });
+    return this.recoveryOps;
+  }
+
+  private recoveryOps: TemporalRecovery | undefined;
+
+  retry(runRef: string, request?: RetryRequest): Promise<RetryOutcome> {
+    return this.recovery.retry(runRef, request);
+  }
+
+  rerun(runRef: string): Promise<RerunOutcome> {
+    return this.recovery.rerun(runRef);
+  }
+
+  failedRuns(filter: FailedRunFilter): Promise<RunSummary[]> {
+    return this.recovery.failedRuns(filter);
   }
 
   schedule(request: ScheduleRequest): Promise<ScheduleInfo> {

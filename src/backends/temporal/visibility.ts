@@ -23,6 +23,8 @@ export interface VisibilityFilter {
   cascadenceOnly?: boolean;
   /** Only runs on this task queue (one deployment of task code). */
   taskQueue?: string;
+  /** Only runs closed at or after this time. */
+  closedAfter?: Date;
 }
 
 /** A string literal of the visibility query language. */
@@ -39,5 +41,6 @@ export function visibilityQuery(filter: VisibilityFilter): string {
   if (filter.groupHash !== undefined) parts.push(`${SEARCH_ATTRIBUTE_GROUP} = ${quote(filter.groupHash)}`);
   if (filter.status !== undefined) parts.push(`ExecutionStatus = '${EXECUTION_STATUSES[filter.status]}'`);
   if (filter.taskQueue !== undefined) parts.push(`TaskQueue = ${quote(filter.taskQueue)}`);
+  if (filter.closedAfter !== undefined) parts.push(`CloseTime >= ${quote(filter.closedAfter.toISOString())}`);
   return parts.join(' AND ');
 }

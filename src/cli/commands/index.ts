@@ -32,7 +32,9 @@ import PointerReceive from './pointer-receive';
 import PointerSend from './pointer-send';
 import PointerSync from './pointer-sync';
 import Replay from './replay';
+import Rerun from './rerun';
 import Resume from './resume';
+import Retry from './retry';
 import Run from './run';
 import Runs from './runs';
 import Schedule from './schedule';
@@ -80,7 +82,9 @@ export const COMMANDS = {
   'pointer-send': PointerSend,
   'pointer-sync': PointerSync,
   replay: Replay,
+  rerun: Rerun,
   resume: Resume,
+  retry: Retry,
   run: Run,
   runs: Runs,
   schedule: Schedule,

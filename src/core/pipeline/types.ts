@@ -19,7 +19,9 @@ export type AdminAction =
   | 'schedule-resumed'
   | 'triggered'
   | 'loaded'
-  | 'follow-up';
+  | 'follow-up'
+  | 'retried'
+  | 'rerun';
 
 /** Steps of the event-driven workflows beside `research` and `schedule` (src/workflows/calendar-event.ts, finance-decision.ts). */
 export type EventStep = 'validate' | 'permission' | 'persistence' | 'engine' | 'publish';
