@@ -2,7 +2,13 @@
  * The one builder of the visibility queries the temporal backend runs (list filters over the
  * Cascadence search attributes). Node-only.
  */
-import { SEARCH_ATTRIBUTE_GROUP, SEARCH_ATTRIBUTE_RUN_ID, SEARCH_ATTRIBUTE_TASK } from '../../core/ids';
+import { CascadenceError } from '../../core/errors';
+import {
+  SEARCH_ATTRIBUTE_GROUP,
+  SEARCH_ATTRIBUTE_RUN_ID,
+  SEARCH_ATTRIBUTE_TASK,
+  calendarWorkflowId,
+} from '../../core/ids';
 
 /** Temporal's names of the execution statuses a filter may ask for. */
 export const EXECUTION_STATUSES = {
@@ -29,6 +35,13 @@ export interface VisibilityFilter {
 
 /** A string literal of the visibility query language. */
 export function quote(value: string): string {
+  // The server answers a query holding a control character slowly or not at all: refuse it here.
+  // eslint-disable-next-line no-control-regex -- control characters are what is refused
+  if (/[\u0000-\u001f\u007f]/.test(value)) {
+    throw new CascadenceError('VALIDATION', `${JSON.stringify(value)} holds a control character`, {
+      hint: 'task names, run ids and groups are printable text',
+    });
+  }
   return `'${value.replace(/\\/g, '\\\\').replace(/'/g, "\\'")}'`;
 }
 
