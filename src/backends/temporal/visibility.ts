@@ -7,7 +7,6 @@ import {
   SEARCH_ATTRIBUTE_GROUP,
   SEARCH_ATTRIBUTE_RUN_ID,
   SEARCH_ATTRIBUTE_TASK,
-  calendarWorkflowId,
 } from '../../core/ids';
 
 /** Temporal's names of the execution statuses a filter may ask for. */
