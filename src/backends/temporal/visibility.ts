@@ -7,6 +7,7 @@ import {
   SEARCH_ATTRIBUTE_GROUP,
   SEARCH_ATTRIBUTE_RUN_ID,
   SEARCH_ATTRIBUTE_TASK,
+  calendarWorkflowId,
 } from '../../core/ids';
 
 /** Temporal's names of the execution statuses a filter may ask for. */
@@ -54,5 +55,31 @@ export function visibilityQuery(filter: VisibilityFilter): string {
   if (filter.status !== undefined) parts.push(`ExecutionStatus = '${EXECUTION_STATUSES[filter.status]}'`);
   if (filter.taskQueue !== undefined) parts.push(`TaskQueue = ${quote(filter.taskQueue)}`);
   if (filter.closedAfter !== undefined) parts.push(`CloseTime >= ${quote(filter.closedAfter.toISOString())}`);
+  return parts.join(' AND ');
+}
+
+/** What {@link closedRunsQuery} filters on; every given field must match. */
+export interface ClosedRunsFilter {
+  /** Workflow types to include (every one of them when empty). */
+  types: readonly string[];
+  /** A task's runs: its pipelines and subtasks (or a DAG's, `dag:<name>`) and its calendar workflow. */
+  task?: string;
+  /** Only runs closed at or after this time. */
+  closedAfter?: Date;
+  /** Only runs on this task queue. */
+  taskQueue?: string;
+}
+
+/** The query for closed runs (of any status but Running), of `filter`'s workflow types. */
+export function closedRunsQuery(filter: ClosedRunsFilter): string {
+  const parts = ["ExecutionStatus != 'Running'"];
+  if (filter.types.length > 0) parts.push(`WorkflowType IN (${filter.types.map(quote).join(', ')})`);
+  if (filter.task !== undefined) {
+    parts.push(
+      `(${SEARCH_ATTRIBUTE_TASK} = ${quote(filter.task)} OR WorkflowId = ${quote(calendarWorkflowId(filter.task))})`,
+    );
+  }
+  if (filter.closedAfter !== undefined) parts.push(`CloseTime >= ${quote(filter.closedAfter.toISOString())}`);
+  if (filter.taskQueue !== undefined) parts.push(`TaskQueue = ${quote(filter.taskQueue)}`);
   return parts.join(' AND ');
 }
