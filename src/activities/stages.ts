@@ -1,7 +1,8 @@
 /**
  * Temporal stage activities: one activity per step (`intake`, `research`, `plan`, `precheck`,
- * `run`, `verify`) so the Web UI names the stage, plus `describeTask`. They heartbeat while a
- * stage runs, honour cancellation, and turn domain errors into typed ApplicationFailures.
+ * `run`, `verify`) so the Web UI names the stage, plus `describeTask`. Run as activities they
+ * heartbeat while a stage runs; run as local activities (a task's `stageMode: 'local'`) they
+ * cannot. Both honour cancellation and turn domain errors into typed ApplicationFailures.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -63,12 +64,14 @@ export function createStageActivities(deps: StageActivityDeps): StageActivities 
 
   async function runStep(call: StepCall): Promise<unknown> {
     const ctx = Context.current();
-    const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+    // A local stage (stageMode 'local') cannot heartbeat, and its cancellation arrives without one.
+    const local = ctx.info.isLocal;
+    const timer = local ? undefined : setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
     try {
       const env = {
         attempt: ctx.info.attempt,
         signal: ctx.cancellationSignal,
-        heartbeat: (details?: unknown) => ctx.heartbeat(details),
+        heartbeat: local ? () => undefined : (details?: unknown) => ctx.heartbeat(details),
       };
       // The client may have described the task itself: the first stage here can be the first look.
       return await withTask(call.task, () => runner.runStep(call, env));

@@ -8,6 +8,7 @@ import type { Backend } from './backend';
 import { TaskStateStore } from '../runtime/task-state';
 import { createEventBus } from '../events/create-bus';
 import type { CascadenceMetrics } from '../metrics/registry';
+import type { NativeConnection } from '@temporalio/worker';
 
 export * from './backend';
 export { TaskStateStore, type TaskFlags } from '../runtime/task-state';
@@ -15,13 +16,18 @@ export { TaskStateStore, type TaskFlags } from '../runtime/task-state';
 /**
  * The backend named by the configuration. Heavy clients are imported lazily. With `metrics`,
  * the in-process backends (base, cron) record their runs in it; a temporal backend's runs are
- * counted by the worker that executes them.
+ * counted by the worker that executes them. With `workerConnection` (a worker of this process
+ * polls the configured task queue with it), a temporal backend shares it and starts runs eagerly.
  * @throws CascadenceError CONNECTION when the temporal backend cannot reach its server.
  */
 export async function createBackend(
   config: CascadenceConfig,
   registry: TaskRegistry,
-  { metrics, longLived }: { metrics?: CascadenceMetrics; longLived?: boolean } = {},
+  {
+    metrics,
+    longLived,
+    workerConnection,
+  }: { metrics?: CascadenceMetrics; longLived?: boolean; workerConnection?: NativeConnection } = {},
 ): Promise<Backend> {
   const state = new TaskStateStore(config.statePath);
   if (config.backend === 'base' || config.backend === 'cron' || config.backend === 'cron-deps') {
@@ -62,5 +68,6 @@ export async function createBackend(
     registry,
     // A long-lived client (the API server) follows the task catalogue instead of reading it per run.
     ...(longLived ? { watchCatalogue: true } : {}),
+    ...(workerConnection ? { workerConnection } : {}),
   });
 }

@@ -6,6 +6,7 @@
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
 import { pluginAllowlist } from '../plugins/discovery';
+import type { NativeConnection } from '@temporalio/worker';
 
 /** A running API server. */
 export interface RunningApi {
@@ -21,6 +22,8 @@ export interface ApiServerOptions {
   port: number;
   /** Requests per minute per client IP (0: no limit). */
   rateLimit?: number;
+  /** The connection of a worker in this process on the configured task queue: runs start eagerly on it. */
+  workerConnection?: NativeConnection;
 }
 
 /**
@@ -39,7 +42,11 @@ export async function startApiServer(
     import('../api/server'),
   ]);
   const metrics = new CascadenceMetrics();
-  const backend = await createBackend(config, registry, { metrics, longLived: true });
+  const backend = await createBackend(config, registry, {
+    metrics,
+    longLived: true,
+    ...(options.workerConnection ? { workerConnection: options.workerConnection } : {}),
+  });
   const bus = await createEventBus(config, metrics.outboxObserver()).catch(async (err: unknown) => {
     await backend.close();
     throw err;

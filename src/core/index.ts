@@ -17,3 +17,4 @@ export * from './dependencies';
 export * from './dag';
 export * from './task-flags';
 export * from './summaries';
+export * from './stage-mode';

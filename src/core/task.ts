@@ -87,6 +87,13 @@ export interface CircuitBreakerOptions {
   recoveryTime: string | number;
 }
 
+/**
+ * How a stage runs on Temporal: `'activity'` (the default: scheduled by the server, any length,
+ * heartbeats) or `'local'` (a local activity run by the worker that runs the workflow, recorded
+ * as a marker; for short stages that need no heartbeat timeout). In-process backends ignore it.
+ */
+export type StageMode = 'activity' | 'local';
+
 /** Per-task options. Everything is optional; defaults are documented in the README. */
 export interface TaskOptions {
   retry?: RetryOptions;
@@ -95,6 +102,10 @@ export interface TaskOptions {
   /** Value a stage yields when it finally fails (after retries), per stage. */
   fallback?: Partial<Record<StepName, unknown>>;
   circuitBreaker?: CircuitBreakerOptions;
+  /** How every stage of this task runs on Temporal (default `'activity'`). */
+  stageMode?: StageMode;
+  /** Per-stage overrides of {@link TaskOptions.stageMode}: `{ run: 'activity' }` keeps a long stage an activity. */
+  stageModes?: Partial<Record<StepName, StageMode>>;
 }
 
 /** A task: any object with some of the stage methods. Methods may be async. */

@@ -6,6 +6,7 @@ import {
   CascadenceError,
   isValidTaskName,
   prerequisiteOrder,
+  validateStageModes,
   type StepName,
   type StepSource,
   type Task,
@@ -59,7 +60,7 @@ export class TaskRegistry {
 
   /**
    * Registers a task object or class under `name`.
-   * @throws CascadenceError VALIDATION for a name unusable in workflow ids, or a duplicate name.
+   * @throws CascadenceError VALIDATION for a name unusable in workflow ids, a duplicate name, or invalid stage modes.
    */
   register(name: string, task: Task | TaskClass, options: RegisterOptions = {}): this {
     assertTaskName(name);
@@ -67,19 +68,20 @@ export class TaskRegistry {
       const where = this.tasks.get(name)?.origin.source;
       throw new CascadenceError('VALIDATION', `task ${name} is already registered${where ? ` (from ${where})` : ''}`);
     }
-    this.tasks.set(name, entryOf(task, options));
+    this.tasks.set(name, entryOf(name, task, options));
     return this;
   }
 
   /**
    * Puts new code in place of a registered task (a hot reload); runs that started on the old
    * revision keep it ({@link TaskRegistry.get} with their revision).
-   * @throws CascadenceError VALIDATION for an invalid name.
+   * @throws CascadenceError VALIDATION for an invalid name or invalid stage modes (the old code stays).
    */
   replace(name: string, task: Task | TaskClass, options: RegisterOptions = {}): this {
     assertTaskName(name);
+    const entry = entryOf(name, task, options);
     this.retire(name);
-    this.tasks.set(name, entryOf(task, options));
+    this.tasks.set(name, entry);
     return this;
   }
 
@@ -179,9 +181,12 @@ function assertTaskName(name: string): void {
   }
 }
 
-function entryOf(task: Task | TaskClass, options: RegisterOptions): Entry {
+/** The registry entry of a task, its options checked first. */
+function entryOf(name: string, task: Task | TaskClass, options: RegisterOptions): Entry {
+  const instance = toTask(task);
+  validateStageModes(name, instance.options);
   return {
-    task: toTask(task),
+    task: instance,
     origin: options.origin ?? { kind: 'code' },
     ...(options.revision === undefined ? {} : { revision: options.revision }),
   };

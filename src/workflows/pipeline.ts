@@ -17,6 +17,7 @@ import {
   condition,
   setCurrentDetails,
   type ActivityOptions,
+  type LocalActivityOptions,
 } from '@temporalio/workflow';
 import type { CatalogueActivities } from '../activities/catalogue';
 import type { StageActivities } from '../activities/stages';
@@ -32,6 +33,7 @@ import {
   currentRunDetails,
   runDetails,
   runSummary,
+  stageModeOf,
   type RunCard,
   type PipelinePorts,
   type PipelineRequest,
@@ -79,6 +81,26 @@ export function stageActivityOptions(desc: TaskDescription, step: StepName): Act
 }
 
 /**
+ * Options of a stage run as a local activity (`stageMode: 'local'`): the stage's activity
+ * options without a heartbeat timeout, which local activities do not have.
+ */
+export function localStageOptions(desc: TaskDescription, step: StepName): LocalActivityOptions {
+  const { heartbeatTimeout: _none, ...options } = stageActivityOptions(desc, step);
+  return options;
+}
+
+/**
+ * The proxy of one stage: a local activity when the task's options say so, else an activity.
+ * The mode comes from the run's own task description (in its input or the describeTask marker),
+ * so a replay takes the same branch.
+ */
+function stageProxy(desc: TaskDescription, step: StepName): StageActivities[StepName] {
+  return stageModeOf(desc.options, step) === 'local'
+    ? proxyLocalActivities<StageActivities>(localStageOptions(desc, step))[step]
+    : proxyActivities<StageActivities>(stageActivityOptions(desc, step))[step];
+}
+
+/**
  * A run started by a Temporal Schedule carries no run id (the schedule's arguments are the same
  * for every run): it takes its run id from the workflow id Temporal gave it, and records it as
  * a search attribute so `task status RUN_ID` finds it.
@@ -100,7 +122,7 @@ export async function pipelineWorkflow(request: PipelineRequest): Promise<unknow
     runStep(call, desc) {
       let fn = stageProxies.get(call.step);
       if (!fn) {
-        fn = proxyActivities<StageActivities>(stageActivityOptions(desc, call.step))[call.step];
+        fn = stageProxy(desc, call.step);
         stageProxies.set(call.step, fn);
       }
       return fn(call);

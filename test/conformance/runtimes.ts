@@ -14,7 +14,7 @@ import { TemporalBackend, fromWorkflowFailure } from '../../src/backends/tempora
 import { MemoryAuditStore } from '../../src/events/audit-store';
 import { attachContextUpdate, auditQuery, pauseSignal, resumeSignal, statusQuery } from '../../src/workflows/messages';
 import { createWorker } from '../../src/worker/create-worker';
-import { createTestRegistry } from '../helpers/tasks';
+import { createTestRegistry, withLocalStages } from '../helpers/tasks';
 import { connect, serverAddress, uniqueQueue, type TestConnections } from '../helpers/temporal';
 
 export const HASH_SECRET = 'conformance-secret';
@@ -67,10 +67,18 @@ export async function baseRuntime(): Promise<Runtime> {
   };
 }
 
+/** Variants of the Temporal runtime. */
+export interface TemporalRuntimeOptions {
+  /** Every test task's stages run as local activities (`stageMode: 'local'`). */
+  localStages?: boolean;
+  /** The backend shares the worker's connection and starts runs eagerly. */
+  eagerStart?: boolean;
+}
+
 /** The Temporal runtime: a worker in this process on a fresh task queue of the suite's dev server. */
-export async function temporalRuntime(): Promise<Runtime> {
+export async function temporalRuntime(options: TemporalRuntimeOptions = {}): Promise<Runtime> {
   const conns: TestConnections = await connect();
-  const registry = createTestRegistry();
+  const registry = options.localStages ? withLocalStages(createTestRegistry()) : createTestRegistry();
   const taskQueue = uniqueQueue('conformance');
   const worker: Worker = await createWorker({ connection: conns.native, taskQueue, registry, shutdownGraceTime: '1s' });
   const running = worker.run();
@@ -80,6 +88,7 @@ export async function temporalRuntime(): Promise<Runtime> {
     taskQueue,
     hashSecret: HASH_SECRET,
     registry,
+    ...(options.eagerStart ? { workerConnection: conns.native } : {}),
   });
   const mapErrors = async <T>(p: Promise<T>): Promise<T> => {
     try {
@@ -89,7 +98,7 @@ export async function temporalRuntime(): Promise<Runtime> {
     }
   };
   return {
-    name: 'temporal',
+    name: options.localStages ? 'temporal (local stages)' : 'temporal',
     async start(task, input, ids = DEFAULT_IDS) {
       const handle: WorkflowHandle = await backend.startHandle({ task, input, ...ids });
       const runId = handle.workflowId.slice(task.length + 1);

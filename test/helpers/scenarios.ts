@@ -163,6 +163,45 @@ export const SCENARIOS: Scenario[] = [
       return finish(handle);
     },
   },
+  // Local-activity stages (stageMode 'local'): markers instead of activities; the mode comes from describeTask's marker.
+  { name: 'local-stages', run: simple('local-full', { key: 'fixture-local' }) },
+  {
+    name: 'local-stage-retries',
+    run: simple('local-flaky', { key: `fixture-local-flaky-${randomUUID()}`, failTimes: 1 }),
+  },
+  { name: 'local-and-activity-stages', run: simple('local-mixed', { key: 'fixture-local-mixed' }) },
+  { name: 'local-stage-failure', run: simple('local-always-fails', { key: 'fixture-local-fails' }) },
+  {
+    // A local stage holds its workflow task open: the pause reaches the run at the worker's
+    // workflow-task heartbeat (~8 s), while intake still runs; the run stops at the next boundary.
+    name: 'local-stages-paused',
+    async run(client, q) {
+      const key = `fixture-local-pause-${randomUUID()}`;
+      const handle = await start(client, q, request('local-full', { key, gateAt: ['intake'] }));
+      await gates.reached(`${key}.intake`);
+      await handle.signal(pauseSignal);
+      await until(async () => (await handle.query(statusQuery)).paused);
+      gates.open(`${key}.intake`);
+      await until(async () => (await handle.query(statusQuery)).state === 'paused');
+      await handle.signal(resumeSignal);
+      return finish(handle);
+    },
+  },
+  {
+    // The pause arrives while intake runs and the stages end the run in the same workflow task:
+    // the server rejects that task (a signal is waiting), and the retried task sees the pause first.
+    name: 'local-stages-signal-in-last-task',
+    async run(client, q) {
+      const key = `fixture-local-late-${randomUUID()}`;
+      const handle = await start(client, q, request('local-full', { key, gateAt: ['intake'] }));
+      await gates.reached(`${key}.intake`);
+      await handle.signal(pauseSignal);
+      gates.open(`${key}.intake`);
+      await until(async () => (await handle.query(statusQuery)).state === 'paused');
+      await handle.signal(resumeSignal);
+      return finish(handle);
+    },
+  },
 ];
 
 /** Starts an event-driven workflow with hashed ids (as `dispatch` does) and waits for it to end. */

@@ -306,10 +306,47 @@ const partialFail: Task<TestInput> = {
   verify: () => 'never',
 };
 
+/** `full` with every stage a local activity (`stageMode: 'local'`). */
+const localFull: Task<TestInput> = { ...full, options: { stageMode: 'local' } };
+
+/** `flaky` with local stages: the retries are driven by the workflow's worker, recorded in one marker. */
+const localFlaky: Task<TestInput> = { ...flaky, options: { ...flaky.options, stageMode: 'local' } };
+
+/** `always-fails` with local stages: the run fails after the worker's retries. */
+const localAlwaysFails: Task<TestInput> = {
+  ...alwaysFails,
+  options: { ...alwaysFails.options, stageMode: 'local' },
+};
+
+/** `full` with local stages except `run`, which stays an activity (a long stage that heartbeats). */
+const localMixed: Task<TestInput> = {
+  ...full,
+  options: { stageMode: 'local', stageModes: { run: 'activity' }, heartbeatTimeout: '10s' },
+};
+
+/**
+ * The same tasks with every stage local (for the conformance suite's local-stage run): a task's
+ * heartbeat timeout is dropped, since local stages cannot heartbeat (`validateStageModes`).
+ */
+export function withLocalStages(registry: TaskRegistry): TaskRegistry {
+  for (const name of registry.names()) {
+    const task = registry.get(name);
+    const { heartbeatTimeout: _dropped, ...options } = task.options ?? {};
+    // Stage methods stay on the prototype chain (class instances keep theirs).
+    const local = Object.assign(Object.create(task) as Task, { options: { ...options, stageMode: 'local' } });
+    registry.replace(name, local, { ...(registry.origin(name) ? { origin: registry.origin(name) } : {}) });
+  }
+  return registry;
+}
+
 /** Built-ins plus every test task. */
 export function createTestRegistry(): TaskRegistry {
   return createDefaultRegistry()
     .register('full', full)
+    .register('local-full', localFull)
+    .register('local-flaky', localFlaky)
+    .register('local-mixed', localMixed)
+    .register('local-always-fails', localAlwaysFails)
     .register(
       'precheck-false',
       precheckTask(() => false),

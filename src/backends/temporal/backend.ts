@@ -10,6 +10,7 @@ import {
   type Client,
   type WorkflowHandle,
 } from '@temporalio/client';
+import type { NativeConnection } from '@temporalio/worker';
 import { CascadenceError, isCascadenceError } from '../../core/errors';
 import {
   SEARCH_ATTRIBUTE_GROUP,
@@ -90,6 +91,13 @@ export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
    * clients: the API, benchmarks). A one-shot CLI reads the flags from the server instead.
    */
   watchCatalogue?: boolean;
+  /**
+   * The connection a worker in this process polls with (`task dev`, an app embedding both): the
+   * client shares it and asks for eager workflow start, so the server hands a run's first
+   * workflow task straight back to that worker (when it polls this task queue and has a free
+   * slot; otherwise the run starts as usual). The backend does not close it.
+   */
+  workerConnection?: NativeConnection;
 }
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
@@ -115,7 +123,15 @@ export class TemporalBackend
 
   /** Connects to the server. @throws CascadenceError CONNECTION. */
   static async connect(options: TemporalBackendOptions): Promise<TemporalBackend> {
-    return new TemporalBackend(await connectClient(options.address, options.namespace), options);
+    return new TemporalBackend(
+      await connectClient(options.address, options.namespace, options.workerConnection),
+      options,
+    );
+  }
+
+  /** Start options asking for eager workflow start, when the client shares a worker's connection. */
+  private get eager(): { requestEagerStart?: true } {
+    return this.options.workerConnection ? { requestEagerStart: true } : {};
   }
 
   /** Plugin modules registered at run time live in the catalogue, beside the flags. */
@@ -151,9 +167,11 @@ export class TemporalBackend
         args: [pipelineRequest],
         staticSummary: runSummary({ task: request.task, description: pipelineRequest.description.description }),
         staticDetails: runDetails(pipelineRequest),
-        memo: { task: request.task, runId },
+        // No memo: `task runs`, `task status` and the Web UI find and show runs by these search
+        // attributes and the static summary and details; a memo repeating them is only more bytes.
         typedSearchAttributes: pipelineSearchAttributes(request.task, pipelineRequest.groupHash, runId),
         ...(request.once ? { workflowIdReusePolicy: 'REJECT_DUPLICATE' as const } : {}),
+        ...this.eager,
       });
     } catch (err) {
       if (isCascadenceError(err)) throw err;
@@ -441,8 +459,8 @@ export class TemporalBackend
         userHash: ids.userHash,
         groupHash: ids.groupHash,
       }),
-      memo: { dag: request.definition.name, runId },
       typedSearchAttributes: pipelineSearchAttributes(`dag:${request.definition.name}`, ids.groupHash, runId),
+      ...this.eager,
     });
   }
 
@@ -507,6 +525,7 @@ export class TemporalBackend
 
   async close(): Promise<void> {
     this.catalogue.close();
-    await this.client.connection.close();
+    // A worker's connection stays open for the worker.
+    if (!this.options.workerConnection) await this.client.connection.close();
   }
 }

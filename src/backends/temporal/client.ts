@@ -4,7 +4,7 @@
  * Node-only.
  */
 import { processTracing } from '../../tracing';
-import { Client, Connection, type WorkflowHandle } from '@temporalio/client';
+import { Client, Connection, type ConnectionLike, type WorkflowHandle } from '@temporalio/client';
 import { CascadenceError, rootMessage } from '../../core/errors';
 import { fromFailure } from '../../core/failure';
 import { runIdFromWorkflowId } from '../../core/ids';
@@ -13,14 +13,15 @@ import { runIdFromWorkflowId } from '../../core/ids';
 const CONNECT_TIMEOUT_MS = 3000;
 
 /**
- * Opens a client connection, failing fast with a one-line error when nothing answers.
+ * Opens a client connection, failing fast with a one-line error when nothing answers; with
+ * `shared`, builds the client on that open connection instead (one a worker of this process uses).
  * @throws CascadenceError CONNECTION naming the address.
  */
-export async function connectClient(address: string, namespace: string): Promise<Client> {
+export async function connectClient(address: string, namespace: string, shared?: ConnectionLike): Promise<Client> {
   // With OTEL_EXPORTER_OTLP_ENDPOINT set, starts (and signals, updates) become spans passed on to the workflow.
   const tracing = await processTracing('client');
   try {
-    const connection = await Connection.connect({ address, connectTimeout: CONNECT_TIMEOUT_MS });
+    const connection = shared ?? (await Connection.connect({ address, connectTimeout: CONNECT_TIMEOUT_MS }));
     return new Client({
       connection,
       namespace,

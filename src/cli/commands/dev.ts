@@ -69,15 +69,19 @@ export default class Dev extends BaseCommand<typeof Dev> {
       this.log(`worker:   polling task queue ${config.taskQueue}`);
       if (this.flags.api) {
         const { startApiServer } = await import('../api-server');
+        // The API shares the worker's connection: its runs start eagerly on this worker.
         api = await startApiServer({ ...devConfig, backend: 'temporal' }, registry, {
           host: '127.0.0.1',
           port: this.flags['api-port'],
+          workerConnection: running.connection,
         });
         this.log(`API:      ${api.url} (docs at ${api.url}/docs)`);
       }
       if (this.flags['run-example']) {
         const { createBackend } = await import('../../backends');
-        const backend = await createBackend({ ...devConfig, backend: 'temporal' }, registry);
+        const backend = await createBackend({ ...devConfig, backend: 'temporal' }, registry, {
+          workerConnection: running.connection,
+        });
         try {
           const outcome = await backend.run({
             task: 'example',
