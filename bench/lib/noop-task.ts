@@ -22,9 +22,19 @@ export const noopTask: Task = {
   verify: () => 'ok',
 };
 
-/** A registry holding only the no-op task. */
+/** Registered name of the same task with local-activity stages. */
+export const NOOP_LOCAL_TASK = 'bench-noop-local';
+
+/** The no-op task with every stage a local activity (`stageMode: 'local'`). */
+export const noopLocalTask: Task = {
+  ...noopTask,
+  description: 'benchmark: five no-op local-activity stages',
+  options: { stageMode: 'local' },
+};
+
+/** A registry holding only the no-op task and its local-stage twin. */
 export function noopRegistry(): TaskRegistry {
-  return new TaskRegistry().register(NOOP_TASK, noopTask);
+  return new TaskRegistry().register(NOOP_TASK, noopTask).register(NOOP_LOCAL_TASK, noopLocalTask);
 }
 
 /** A task-state store whose file never exists: no task is disabled or paused, and nothing is written. */
