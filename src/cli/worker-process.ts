@@ -5,15 +5,17 @@
 import { processTracing } from '../tracing';
 import { NativeConnection, type LogLevel, type Worker } from '@temporalio/worker';
 import { installRuntime, runtimeMetrics } from '../worker/runtime';
-import { CascadenceMetrics, hasOutbox } from '../metrics/registry';
-import { serveMetrics, type MetricsServer } from '../metrics/server';
+// Types only: prom-client and the metrics server load when the worker has metrics.
+import type { CascadenceMetrics } from '../metrics/registry';
+import type { MetricsServer } from '../metrics/server';
 
 export { installRuntime };
 import { CascadenceError } from '../core/errors';
 import { rootMessage } from '../core/errors';
 import type { CascadenceConfig } from '../config/config';
 import type { TaskRegistry } from '../plugins/registry';
-import { createWorker, type WorkerDeps } from '../worker/create-worker';
+import { createWorker, workflowInterceptorModules, type WorkerDeps } from '../worker/create-worker';
+import { findPrebuiltBundle } from '../worker/bundle';
 import { pluginAllowlist } from '../plugins/discovery';
 
 /** A started worker. */
@@ -57,6 +59,10 @@ export async function startWorker(
   let metrics = givenMetrics;
   let metricsServer: MetricsServer | undefined;
   if (!metrics && config.metricsPort !== undefined) {
+    const [{ CascadenceMetrics }, { serveMetrics }] = await Promise.all([
+      import('../metrics/registry'),
+      import('../metrics/server'),
+    ]);
     metrics = new CascadenceMetrics();
     try {
       metricsServer = await serveMetrics(metrics, config.metricsPort);
@@ -68,11 +74,25 @@ export async function startWorker(
   }
   // OTEL_EXPORTER_OTLP_ENDPOINT set: every workflow and stage becomes a span of its run's trace.
   const tracing = await processTracing('worker');
+  // The prebuilt bundle of `npm run build` when it matches the compiled workflows (no webpack in
+  // this process), else bundled here; `--debug` says which, on stderr (stdout is the CLI's).
+  const interceptorModules = workflowInterceptorModules(tracing ? { tracing } : {});
+  const prebuilt = extra.workflowBundle ? undefined : findPrebuiltBundle(interceptorModules);
+  if (prebuilt && (extra.logLevel === 'DEBUG' || extra.logLevel === 'TRACE'))
+    process.stderr.write(
+      prebuilt.ok
+        ? `workflow bundle: ${prebuilt.bundle.codePath} (prebuilt)\n`
+        : `workflow bundle: bundling in process (${prebuilt.reason})\n`,
+    );
   const sdkMetrics = runtimeMetrics();
   if (metrics && sdkMetrics) metrics.includeTemporal(sdkMetrics);
   const { createEventBus } = await import('../events/create-bus');
   const events = await createEventBus(config, metrics?.outboxObserver());
-  const unwatch = metrics && hasOutbox(events) ? metrics.watchOutbox(events) : undefined;
+  let unwatch: (() => void) | undefined;
+  if (metrics) {
+    const { hasOutbox } = await import('../metrics/registry');
+    if (hasOutbox(events)) unwatch = metrics.watchOutbox(events);
+  }
   // Calendar-driven schedules update Temporal Schedules from an activity: give the worker a client.
   const { Client, Connection } = await import('@temporalio/client');
   const clientConnection = await Connection.connect({ address: config.address });
@@ -104,6 +124,7 @@ export async function startWorker(
       taskQueue: config.taskQueue,
       registry,
       pluginAllowlist: pluginAllowlist(config),
+      ...(prebuilt?.ok ? { workflowBundle: prebuilt.bundle } : {}),
       ...workerExtra,
     });
   } catch (err) {

@@ -1,5 +1,6 @@
 /**
- * Composing a Worker: bundled workflows, stage activities over a task registry, a task queue.
+ * Composing a Worker: the workflow bundle (prebuilt or bundled here), stage activities over a task
+ * registry, a task queue.
  */
 import { CancelledFailure, type Duration } from '@temporalio/common';
 import {
@@ -7,6 +8,7 @@ import {
   type ActivityInterceptorsFactory,
   type InjectedSinks,
   type NativeConnection,
+  type WorkflowBundleOption,
 } from '@temporalio/worker';
 import type { EventBus } from '../events/bus';
 import type { CascadenceMetrics } from '../metrics/registry';
@@ -24,7 +26,7 @@ import type { TaskRegistry } from '../plugins/registry';
 import { createDefaultRegistry } from '../plugins/builtin';
 import { loaderOf } from '../plugins/discovery';
 import { RegisteredPlugins } from '../plugins/registered';
-import { getWorkflowBundle } from './bundle';
+import { resolveWorkflowBundle } from './bundle';
 import { hooksInterceptor } from '../activities/hooks';
 import type { Tracing } from '../tracing';
 import type { StageHooks } from '../core/task';
@@ -62,6 +64,11 @@ export interface WorkerDeps {
    * Default: none are loaded.
    */
   pluginAllowlist?: readonly string[];
+  /**
+   * The workflow code (default: {@link resolveWorkflowBundle} for the tracing interceptors in use:
+   * the prebuilt bundle when it is fresh, else bundled in this process).
+   */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 /**
@@ -133,6 +140,11 @@ export function stageMetricsInterceptor(metrics: CascadenceMetrics): ActivityInt
   };
 }
 
+/** The workflow interceptor modules a worker with `deps` bundles in (tracing's, when traced). */
+export function workflowInterceptorModules(deps: Pick<WorkerDeps, 'tracing'>): string[] {
+  return deps.tracing ? [deps.tracing.workflowModule] : [];
+}
+
 /** Creates a worker for the pipeline workflows and stage activities. */
 export async function createWorker(deps: WorkerDeps): Promise<Worker> {
   const registry = deps.registry ?? createDefaultRegistry();
@@ -149,7 +161,8 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     connection: deps.connection,
     namespace,
     taskQueue,
-    workflowBundle: await getWorkflowBundle(deps.tracing ? [deps.tracing.workflowModule] : []),
+    // The prebuilt bundle of `npm run build` when it matches the compiled workflows, else bundled here once.
+    workflowBundle: deps.workflowBundle ?? (await resolveWorkflowBundle(workflowInterceptorModules(deps))),
     activities: {
       ...createStageActivities({
         registry,
