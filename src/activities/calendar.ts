@@ -2,10 +2,12 @@
  * Activities of calendar-driven schedules: fetch a UME calendar event's recurrence, and point
  * the task's Temporal Schedule at it. They need a Temporal client and `UME_BASE_URL`.
  */
+import { Context } from '@temporalio/activity';
 import type { Client } from '@temporalio/client';
 import { CascadenceError, type ErrorCode } from '../core/errors';
 import { toApplicationFailure } from '../core/failure';
 import { validateCron } from '../schedules/cron';
+import { startHeartbeat } from './heartbeat';
 
 /** Dependencies of the calendar activities. */
 export interface CalendarDeps {
@@ -39,9 +41,23 @@ export interface CalendarActivities {
 const failure = (code: ErrorCode, message: string): Error =>
   toApplicationFailure(new CascadenceError(code, message), true);
 
-/** Creates the calendar activities. */
+/**
+ * Runs `fn` heartbeating (the workflow gives these activities the stages' heartbeat timeout), so
+ * a worker that dies during a slow UME or Temporal call is noticed in seconds, not at the 30 s
+ * start-to-close timeout.
+ */
+async function heartbeating<R>(fn: () => Promise<R>): Promise<R> {
+  const beats = startHeartbeat(Context.current());
+  try {
+    return await fn();
+  } finally {
+    beats.stop();
+  }
+}
+
+/** Creates the calendar activities (each heartbeats while it runs). */
 export function createCalendarActivities(deps: CalendarDeps): CalendarActivities {
-  return {
+  const activities: CalendarActivities = {
     async fetchCalendarCron(input) {
       if (!deps.umeBaseUrl) {
         throw failure('CONFIG', 'UME_BASE_URL is not configured');
@@ -85,5 +101,9 @@ export function createCalendarActivities(deps: CalendarDeps): CalendarActivities
       });
       return true;
     },
+  };
+  return {
+    fetchCalendarCron: (input) => heartbeating(() => activities.fetchCalendarCron(input)),
+    applyCalendarCron: (input) => heartbeating(() => activities.applyCalendarCron(input)),
   };
 }

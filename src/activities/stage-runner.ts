@@ -20,6 +20,8 @@ export interface StepEnvironment {
   attempt: number;
   signal: AbortSignal;
   heartbeat(details?: unknown): void;
+  /** The details the previous attempt last gave `heartbeat` (Temporal activities only). */
+  heartbeatDetails?: unknown;
 }
 
 /** Dependencies of a stage runner. */
@@ -69,6 +71,7 @@ export function createStageRunner(deps: StageRunnerDeps): StageRunner {
       context: Object.freeze([...call.context]) as readonly ContextPayload[],
       ...(call.upstream === undefined ? {} : { upstream: call.upstream }),
       attempt: env.attempt,
+      ...(env.heartbeatDetails === undefined ? {} : { heartbeatDetails: env.heartbeatDetails }),
       signal: env.signal,
       heartbeat: env.heartbeat,
     };

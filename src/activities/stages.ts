@@ -1,8 +1,10 @@
 /**
  * Temporal stage activities: one activity per step (`intake`, `research`, `plan`, `precheck`,
  * `run`, `verify`) so the Web UI names the stage, plus `describeTask`. Run as activities they
- * heartbeat while a stage runs; run as local activities (a task's `stageMode: 'local'`) they
- * cannot. Both honour cancellation and turn domain errors into typed ApplicationFailures.
+ * heartbeat while a stage runs (so a dead worker is noticed within the heartbeat timeout, and a
+ * retry finds the details the stage last reported); run as local activities (a task's
+ * `stageMode: 'local'`) they cannot. Both honour cancellation and turn domain errors into typed
+ * ApplicationFailures. Node-only.
  */
 import { Context } from '@temporalio/activity';
 import { ApplicationFailure, CancelledFailure } from '@temporalio/common';
@@ -17,10 +19,8 @@ import {
   type TaskDescription,
 } from '../core';
 import { inProcessPorts } from '../runtime/in-process';
+import { startHeartbeat } from './heartbeat';
 import { createStageRunner, type StageRunner, type StageRunnerDeps } from './stage-runner';
-
-/** How often a running stage heartbeats, so cancellation reaches it promptly. */
-const HEARTBEAT_EVERY_MS = 1000;
 
 /** The stage activities' type, imported by workflows as a type only. */
 export type StageActivities = Record<StepName, (call: StepCall) => Promise<unknown>> & {
@@ -29,14 +29,32 @@ export type StageActivities = Record<StepName, (call: StepCall) => Promise<unkno
   runPipelineInline(request: PipelineRequest): Promise<unknown>;
 };
 
-function toFailure(err: unknown): unknown {
-  if (isCascadenceError(err)) return toApplicationFailure(err);
+/** The failure an activity throws for `err`; `final` marks it non-retryable whatever its kind. */
+function toFailure(err: unknown, final?: true): unknown {
+  if (isCascadenceError(err)) return toApplicationFailure(err, final);
   // A stage's partial output crosses into the workflow in the failure's details; retried like any error.
   const partial = partialOf(err);
   if (partial !== undefined && err instanceof Error) {
-    return ApplicationFailure.create({ type: err.name, message: err.message, details: [{ partial }], cause: err });
+    return ApplicationFailure.create({
+      type: err.name,
+      message: err.message,
+      details: [{ partial }],
+      cause: err,
+      ...(final ? { nonRetryable: true } : {}),
+    });
   }
-  return err;
+  if (!final || !(err instanceof Error) || err instanceof CancelledFailure) return err;
+  if (err instanceof ApplicationFailure) {
+    if (err.nonRetryable) return err;
+    return ApplicationFailure.create({
+      type: err.type ?? err.name,
+      message: err.message,
+      details: err.details ?? [],
+      nonRetryable: true,
+      ...(err.cause ? { cause: err.cause } : {}),
+    });
+  }
+  return ApplicationFailure.create({ type: err.name, message: err.message, nonRetryable: true, cause: err });
 }
 
 /** What the stage activities are built from: a registry (or a runner over one). */
@@ -66,12 +84,14 @@ export function createStageActivities(deps: StageActivityDeps): StageActivities 
     const ctx = Context.current();
     // A local stage (stageMode 'local') cannot heartbeat, and its cancellation arrives without one.
     const local = ctx.info.isLocal;
-    const timer = local ? undefined : setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+    const beats = local ? undefined : startHeartbeat(ctx);
     try {
+      const details: unknown = local ? undefined : ctx.info.heartbeatDetails;
       const env = {
         attempt: ctx.info.attempt,
         signal: ctx.cancellationSignal,
-        heartbeat: local ? () => undefined : (details?: unknown) => ctx.heartbeat(details),
+        heartbeat: beats ? beats.beat : () => undefined,
+        ...(details === undefined ? {} : { heartbeatDetails: details }),
       };
       // The client may have described the task itself: the first stage here can be the first look.
       return await withTask(call.task, () => runner.runStep(call, env));
@@ -81,7 +101,7 @@ export function createStageActivities(deps: StageActivityDeps): StageActivities 
         throw new CancelledFailure(`${call.task}: ${call.step} cancelled`, [], err as Error);
       throw toFailure(err);
     } finally {
-      clearInterval(timer);
+      beats?.stop();
     }
   }
 
@@ -95,16 +115,18 @@ export function createStageActivities(deps: StageActivityDeps): StageActivities 
     },
     async runPipelineInline(request) {
       const ctx = Context.current();
-      const timer = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+      const beats = startHeartbeat(ctx);
       try {
         return await withTask(request.task, () =>
           new PipelineRun(request, inProcessPorts(runner, undefined, ctx.cancellationSignal)).execute(),
         );
       } catch (err) {
         if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`${request.task} cancelled`, [], err as Error);
-        throw toFailure(err);
+        // The pipeline retried its stages itself: Temporal retries this activity only when it
+        // timed out (its worker was lost), never after a failure the pipeline reported.
+        throw toFailure(err, true);
       } finally {
-        clearInterval(timer);
+        beats.stop();
       }
     },
     intake: runStep,

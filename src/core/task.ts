@@ -63,9 +63,23 @@ export interface StageContext<Input = unknown> {
   readonly upstream?: Readonly<Record<string, unknown>>;
   /** 1 on the first attempt, then 2, 3, ... on retries. */
   readonly attempt: number;
+  /**
+   * On a retry, the last details an earlier attempt of this stage gave {@link StageContext.heartbeat}
+   * (kept by Temporal across attempts, including one whose worker died): a long stage resumes from
+   * there. `undefined` on a first attempt, when no attempt gave details, for a local stage
+   * (`stageMode: 'local'`), and on the in-process backends.
+   */
+  readonly heartbeatDetails?: unknown;
   /** Aborted when the run is cancelled; long stages should honour it. */
   readonly signal: AbortSignal;
-  /** Reports liveness (and optional progress) so the heartbeat timeout does not fire. */
+  /**
+   * Reports progress: `details` (any JSON value) is what a retry of this stage finds in
+   * {@link StageContext.heartbeatDetails}, and stays so until the next call with details (the
+   * runtime's own keep-alive, every second, resends the last details given). Liveness needs no
+   * call: the runtime heartbeats while the stage's promise is pending, so a stage is declared
+   * lost only when its worker dies or its event loop is blocked for longer than the heartbeat
+   * timeout ({@link DEFAULT_HEARTBEAT_TIMEOUT} unless `options.heartbeatTimeout` says otherwise).
+   */
   heartbeat(details?: unknown): void;
 }
 
@@ -98,6 +112,12 @@ export type StageMode = 'activity' | 'local';
 export interface TaskOptions {
   retry?: RetryOptions;
   startToCloseTimeout?: string | number;
+  /**
+   * How long a stage run as an activity may go without a heartbeat before Temporal declares its
+   * worker lost and retries it elsewhere (default {@link DEFAULT_HEARTBEAT_TIMEOUT}). Raise it for
+   * a stage that blocks its worker's event loop for longer (synchronous CPU work), since the
+   * keep-alive heartbeat cannot be sent meanwhile. Local stages have none.
+   */
   heartbeatTimeout?: string | number;
   /** Value a stage yields when it finally fails (after retries), per stage. */
   fallback?: Partial<Record<StepName, unknown>>;
@@ -199,10 +219,22 @@ export interface PipelineRequest {
 /** Default limit of plan nesting. */
 export const DEFAULT_MAX_DEPTH = 10;
 
-/** Defaults of a stage's retry policy and timeout when a task's options say nothing (same on every runtime). */
+/**
+ * Default heartbeat timeout of every Temporal activity that runs user code or may run long (stages
+ * run as activities, lightweight DAG nodes, calendar fetches): how soon a run notices that the
+ * worker running one of its stages died and retries it on another. Activities heartbeat every
+ * second and the worker sends at most one heartbeat every 2 s (its throttle), so 10 s leaves four
+ * or five heartbeats of slack for a loaded machine, a GC pause or a brief stall of the event loop,
+ * while a lost worker is noticed in about 10 s instead of at the stage's start-to-close timeout.
+ */
+export const DEFAULT_HEARTBEAT_TIMEOUT = '10s';
+
+/** Defaults of a stage's retry policy and timeouts when a task's options say nothing (same on every runtime). */
 export const STAGE_DEFAULTS = {
   maximumAttempts: 3,
   initialIntervalMs: 1000,
   backoffCoefficient: 2,
   startToCloseTimeout: '5m',
+  /** Temporal only (in-process runtimes do not heartbeat); see {@link DEFAULT_HEARTBEAT_TIMEOUT}. */
+  heartbeatTimeout: DEFAULT_HEARTBEAT_TIMEOUT,
 } as const;

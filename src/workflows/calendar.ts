@@ -7,10 +7,13 @@
 import { continueAsNew, proxyActivities, sleep } from '@temporalio/workflow';
 import type { CalendarActivities, CalendarScheduleInput } from '../activities/calendar';
 import { CascadenceError, rootMessage } from '../core/errors';
+import { DEFAULT_HEARTBEAT_TIMEOUT } from '../core/task';
 import { toWorkflowFailure } from './failure';
 
+/** Each call within 30 s; the activities heartbeat, so a dead worker is noticed within the heartbeat timeout. */
 const { fetchCalendarCron, applyCalendarCron } = proxyActivities<CalendarActivities>({
   startToCloseTimeout: '30s',
+  heartbeatTimeout: DEFAULT_HEARTBEAT_TIMEOUT,
   retry: { maximumAttempts: 3, initialInterval: '1s' },
 });
 

@@ -15,6 +15,7 @@ import {
 import type { StageActivities } from '../activities/stages';
 import {
   DagRun,
+  DEFAULT_HEARTBEAT_TIMEOUT,
   validateDag,
   type DagDefinition,
   type DagNode,
@@ -22,6 +23,7 @@ import {
   type DagResult,
   runDetails,
   runSummary,
+  STAGE_DEFAULTS,
   type PipelineRequest,
   type TaskOptions,
 } from '../core';
@@ -39,10 +41,18 @@ export interface DagRequest {
   groupHash: string;
 }
 
+/**
+ * A lightweight node: its whole pipeline in one activity, which heartbeats every second. The
+ * pipeline retries its own stages, so the activity fails for good on any failure it reports
+ * (`runPipelineInline` throws those non-retryable); Temporal retries it only when it times out,
+ * that is when its worker died (noticed within the stages' heartbeat timeout). The retry runs the
+ * node's pipeline again from its start: a node whose completed stages must never run twice is a
+ * child pipeline, not a lightweight node.
+ */
 const { runPipelineInline } = proxyActivities<StageActivities>({
   startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  retry: { maximumAttempts: 1 },
+  heartbeatTimeout: DEFAULT_HEARTBEAT_TIMEOUT,
+  retry: { maximumAttempts: STAGE_DEFAULTS.maximumAttempts, initialInterval: STAGE_DEFAULTS.initialIntervalMs },
 });
 
 /** A node's stage options: its own retry policy and timeout over the task's. */

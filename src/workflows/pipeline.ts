@@ -61,13 +61,19 @@ function admission(request: PipelineRequest): Pick<PipelinePorts, 'admit'> {
 }
 const { audit } = proxySinks<AuditSinks>();
 
-/** Activity options of a task's stage, from its options (retry policy, timeouts). */
+/**
+ * Activity options of a task's stage, from its options (retry policy, timeouts). Every stage has
+ * a heartbeat timeout (`options.heartbeatTimeout`, else `STAGE_DEFAULTS.heartbeatTimeout`, 10 s):
+ * a stage whose worker dies is retried on another worker that much later, not at its
+ * start-to-close timeout. Activity options are not part of Temporal's determinism check, so runs
+ * recorded without a heartbeat timeout still replay.
+ */
 export function stageActivityOptions(desc: TaskDescription, step: StepName): ActivityOptions {
   const { retry = {}, startToCloseTimeout, heartbeatTimeout } = desc.options;
   return {
     summary: `${desc.name}: ${step}`,
     startToCloseTimeout: durationMs(startToCloseTimeout ?? STAGE_DEFAULTS.startToCloseTimeout),
-    ...(heartbeatTimeout === undefined ? {} : { heartbeatTimeout: durationMs(heartbeatTimeout) }),
+    heartbeatTimeout: durationMs(heartbeatTimeout ?? STAGE_DEFAULTS.heartbeatTimeout),
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
     retry: {
       maximumAttempts: retry.maximumAttempts ?? STAGE_DEFAULTS.maximumAttempts,
