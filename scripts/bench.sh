@@ -3,11 +3,11 @@
 # builds, then runs each benchmark in its own Node process. Each prints tables and writes
 # bench/results/<name>.json. Targets are printed as information; nothing here fails on time.
 #   npm run bench                       # all of them
-#   npm run bench -- pipeline-base      # only the named ones (pipeline-temporal, pipeline-base, cli-startup, dag, events-nats, api-run)
+#   npm run bench -- pipeline-base      # only the named ones (pipeline-temporal, pipeline-base, cli-startup, dag, events-nats, api-run, worker-memory)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-ALL=(pipeline-temporal pipeline-base cli-startup dag events-nats api-run)
+ALL=(pipeline-temporal pipeline-base cli-startup dag events-nats api-run worker-memory)
 if [ "$#" -gt 0 ]; then SELECTED=("$@"); else SELECTED=("${ALL[@]}"); fi
 for name in "${SELECTED[@]}"; do
   if [ ! -f "bench/$name.ts" ]; then
