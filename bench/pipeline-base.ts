@@ -9,7 +9,11 @@
  *  (c) steadiness: one sequence of 100,000 runs on the JSONL store; rate over runs 1..1,000
  *      vs runs 99,001..100,000 (target: the same rate). Run twice: with one event-loop turn
  *      between runs (as real stages doing I/O would give), and as a tight loop (the no-op
- *      stages never give the event loop a turn, so nothing reaches the disk until the end).
+ *      stages never give the event loop a turn: the store's synchronous flush at 64 KiB is what
+ *      keeps it bounded).
+ *  (d) memory: one tight-loop sequence of 1,000,000 runs (BENCH_LONG_RUNS) on the JSONL store:
+ *      RSS at run 100,000 vs at the end (target: flat, within 10%), and the most the store ever
+ *      held unwritten (target: at most 8 MiB; it flushes at 64 KiB).
  *
  * Run: `npm run bench -- pipeline-base`, or
  * `node -r ts-node/register/transpile-only bench/pipeline-base.ts`.
@@ -31,6 +35,12 @@ const JSONL_CHUNK = 10_000;
 const ROUNDS = 2;
 const STEADY_RUNS = Number(process.env.BENCH_STEADY_RUNS ?? 100_000);
 const STEADY_WINDOW = 1_000;
+/** (d): runs of the long tight-loop sequence, and where its memory is first compared. */
+const LONG_RUNS = Number(process.env.BENCH_LONG_RUNS ?? 1_000_000);
+const LONG_FROM = Math.min(100_000, LONG_RUNS / 10);
+/** (d) targets: RSS at the end within this factor of RSS at LONG_FROM; unwritten bytes at most this. */
+const LONG_RSS_BAND = 1.1;
+const MAX_UNWRITTEN = 8 * 2 ** 20;
 
 const TARGET_MEMORY = 20_000;
 const TARGET_JSONL = 1_000;
@@ -117,14 +127,6 @@ function rawJsonl(path: string): { sink: (r: AuditRecord) => void; end: () => Pr
   };
 }
 
-/**
- * What the store has accepted but not yet written: its write stream's buffered bytes. The
- * stream is private to the store; read here only to explain the figures.
- */
-function unwrittenBytes(store: JsonlAuditStore): number {
-  return (store as unknown as { stream?: WriteStream }).stream?.writableLength ?? 0;
-}
-
 /** Rate of the `size` runs ending at completion count `upTo`, from the completion marks. */
 function windowRate(marks: Map<number, number>, upTo: number, size = STEADY_WINDOW): number {
   const end = marks.get(upTo);
@@ -178,7 +180,7 @@ async function steadySequence(path: string, turnBetweenRuns: boolean): Promise<S
           runs: completed,
           rssMiB: round(m.rss / 2 ** 20, 0),
           heapMiB: round(m.heapUsed / 2 ** 20, 0),
-          unwrittenMiB: round(unwrittenBytes(store) / 2 ** 20, 1),
+          unwrittenMiB: round(store.pendingBytes / 2 ** 20, 1),
         });
       }
     },
@@ -212,6 +214,47 @@ async function steadySequence(path: string, turnBetweenRuns: boolean): Promise<S
     fileMiB: round(statSync(path).size / 2 ** 20, 0),
     memory,
     windowsPerSec,
+  };
+}
+
+/** Result of the long tight-loop sequence (d). */
+interface Long {
+  runs: number;
+  rssFromMiB: number;
+  rssEndMiB: number;
+  rssMet: boolean;
+  maxUnwrittenKiB: number;
+  unwrittenMet: boolean;
+  samples: Array<{ runs: number; rssMiB: number }>;
+}
+
+/** (d): LONG_RUNS runs in a tight loop on one JSONL store, sampling RSS and the store's unwritten bytes. */
+async function longSequence(path: string): Promise<Long> {
+  const store = new JsonlAuditStore(path);
+  const backend = backendWith(store);
+  const samples: Long['samples'] = [];
+  let maxUnwritten = 0;
+  await pool(
+    LONG_RUNS,
+    CONCURRENCY,
+    () => backend.run(REQUEST),
+    (completed) => {
+      if (store.pendingBytes > maxUnwritten) maxUnwritten = store.pendingBytes;
+      if (completed % LONG_FROM === 0)
+        samples.push({ runs: completed, rssMiB: round(process.memoryUsage().rss / 2 ** 20, 0) });
+    },
+  );
+  await backend.close();
+  const from = samples.find((m) => m.runs === LONG_FROM)?.rssMiB ?? NaN;
+  const end = samples.at(-1)?.rssMiB ?? NaN;
+  return {
+    runs: LONG_RUNS,
+    rssFromMiB: from,
+    rssEndMiB: end,
+    rssMet: end <= from * LONG_RSS_BAND,
+    maxUnwrittenKiB: round(maxUnwritten / 1024, 1),
+    unwrittenMet: maxUnwritten <= MAX_UNWRITTEN,
+    samples,
   };
 }
 
@@ -338,6 +381,34 @@ async function main(): Promise<void> {
       );
     }
 
+    // (d) one long tight loop: memory stays flat, the store's unwritten bytes stay bounded.
+    const long = await longSequence(join(dir, 'long.jsonl'));
+    say(
+      table(
+        `(d) memory over ${LONG_RUNS} runs on JsonlAuditStore, tight loop`,
+        ['figure', 'value', 'baseline', 'ratio', 'target', 'met'],
+        [
+          [
+            `rss at run ${LONG_RUNS} (MiB)`,
+            long.rssEndMiB,
+            long.rssFromMiB,
+            ratio(long.rssEndMiB, long.rssFromMiB),
+            `≤ ${LONG_RSS_BAND}× rss at run ${LONG_FROM}`,
+            verdict(long.rssMet),
+          ],
+          [
+            'most unwritten at once (KiB)',
+            long.maxUnwrittenKiB,
+            '',
+            '',
+            `≤ ${MAX_UNWRITTEN / 2 ** 20} MiB`,
+            verdict(long.unwrittenMet),
+          ],
+        ],
+      ),
+    );
+    say(`memory, long sequence: ${long.samples.map((m) => `${m.runs / 1000}k: rss ${m.rssMiB} MiB`).join('; ')}`);
+
     const path = await writeResults('pipeline-base', {
       settings: {
         concurrency: CONCURRENCY,
@@ -375,6 +446,7 @@ async function main(): Promise<void> {
         baselineChunks: diskB,
       },
       steadiness: { tightLoop: tight, loopTurnBetweenRuns: turns },
+      longRun: long,
       output: out.join('\n'),
     });
     console.log(`\nresults: ${path}`);

@@ -104,7 +104,33 @@ const EXTRACTORS: Record<string, (r: Json) => Array<Omit<Figure, 'benchmark'>>> 
         ratio: r[k].ratio ?? ratio(r[k].pipelinesPerSec, r[k].baselinePerSec),
         target: `≥ ${r[k].target} runs/s`,
         met: metOf(r[k].met),
-      })),
+      }))
+      .concat(
+        r.longRun
+          ? [
+              {
+                figure: `base RSS after ${r.longRun.runs} runs (JSONL store)`,
+                unit: 'MiB',
+                value: r.longRun.rssEndMiB,
+                baseline: r.longRun.rssFromMiB,
+                baselineLabel: 'RSS after 100,000 runs',
+                ratio: ratio(r.longRun.rssEndMiB, r.longRun.rssFromMiB),
+                target: '≤ 1.1×',
+                met: metOf(r.longRun.rssMet),
+              },
+              {
+                figure: 'JSONL store: most unwritten at once',
+                unit: 'KiB',
+                value: r.longRun.maxUnwrittenKiB,
+                baseline: null,
+                baselineLabel: '',
+                ratio: null,
+                target: '≤ 8 MiB',
+                met: metOf(r.longRun.unwrittenMet),
+              },
+            ]
+          : [],
+      ),
   'cli-startup': (r) => {
     const help = r.commands?.['task --help'];
     const node = r.commands?.['node -e 0 (baseline)'];

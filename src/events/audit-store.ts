@@ -48,8 +48,12 @@ function endsWithoutNewline(path: string): boolean {
   }
 }
 
-/** How much text is buffered before it is written synchronously. */
-const FLUSH_BYTES = 64 * 1024;
+/**
+ * How much text is buffered before it is written synchronously: the store's backpressure. The
+ * caller of `append` waits for the write, so however it loops (even a tight loop that never
+ * gives the event loop a turn) the store holds at most this much plus one record unwritten.
+ */
+export const AUDIT_FLUSH_BYTES = 64 * 1024;
 
 /**
  * Audit records as JSON Lines in one append-only file. Lines are buffered and written in
@@ -64,11 +68,16 @@ export class JsonlAuditStore implements AuditStore {
 
   constructor(readonly path: string) {}
 
+  /** Bytes of records appended but not written yet (at most `AUDIT_FLUSH_BYTES` plus one record). */
+  get pendingBytes(): number {
+    return this.buffered;
+  }
+
   append(record: AuditRecord): void {
     const line = `${JSON.stringify(record)}\n`;
     this.buffer.push(line);
     this.buffered += line.length;
-    if (this.buffered >= FLUSH_BYTES) this.flushSync();
+    if (this.buffered >= AUDIT_FLUSH_BYTES) this.flushSync();
     else if (!this.scheduled) {
       this.scheduled = true;
       setImmediate(() => this.flushSync());

@@ -74,6 +74,19 @@ export interface TaskRunEvent extends UmeEventBase {
 /** The events made from records. */
 export type UmeEvent = TaskSpecEvent | StageUpdateEvent | AuditRecordEvent | TaskNoteEvent | TaskRunEvent;
 
+/**
+ * The id of the `type` event of the record at `source`: `<workflow id>[@<execution>]#<seq>[.<digest>]:<type>`.
+ * The same record gives the same id however often it is published (a replay, a retried workflow
+ * task), so the outbox and JetStream drop repeats; a record of a new execution under a reused
+ * workflow id, or one a reset run made in a place the failed attempt's record had, saying
+ * something else, gets a new one.
+ */
+export function eventIdOf(source: RecordSource, type: string): string {
+  const execution = source.execution ? `@${source.execution}` : '';
+  const digest = source.digest ? `.${source.digest}` : '';
+  return `${source.workflowId}${execution}#${source.seq}${digest}:${type}`;
+}
+
 const ENDED = new Set(['success', 'error', 'skipped']);
 
 /** The events one audit record stands for: always its `audit_record`, and the one its status means. */
@@ -81,7 +94,7 @@ export function toUmeEvents(record: AuditRecord, source: RecordSource): UmeEvent
   const base = (type: UmeEventType): UmeEventBase => ({
     event_type: type,
     schema_version: SCHEMA_VERSION,
-    event_id: `${source.workflowId}#${source.seq}:${type}`,
+    event_id: eventIdOf(source, type),
     time: record.time,
     task: record.task,
     run_id: record.run_id,
@@ -129,7 +142,7 @@ export function runEvent(outcome: RunOutcome, source: RecordSource): TaskRunEven
   return {
     event_type: 'task_run',
     schema_version: SCHEMA_VERSION,
-    event_id: `${source.workflowId}#${source.seq}:task_run`,
+    event_id: eventIdOf(source, 'task_run'),
     time: outcome.time,
     task: outcome.task,
     run_id: outcome.run_id,
@@ -182,7 +195,7 @@ export function workflowEvent(
   return {
     event_type: 'workflow_event',
     schema_version: SCHEMA_VERSION,
-    event_id: `${source.workflowId}#${source.seq}:workflow_event`,
+    event_id: eventIdOf(source, 'workflow_event'),
     time: fields.time,
     task: fields.task,
     run_id: fields.run_id,

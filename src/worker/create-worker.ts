@@ -2,6 +2,7 @@
  * Composing a Worker: the workflow bundle (prebuilt or bundled here), stage activities over a task
  * registry, a task queue.
  */
+import { createHash } from 'node:crypto';
 import { CancelledFailure, type Duration } from '@temporalio/common';
 import {
   Worker,
@@ -12,8 +13,9 @@ import {
 } from '@temporalio/worker';
 import type { EventBus } from '../events/bus';
 import type { CascadenceMetrics } from '../metrics/registry';
-import { STEPS, type StepCall } from '../core';
+import { STEPS, type RecordSource, type StepCall } from '../core';
 import type { AuditSinks } from '../workflows/messages';
+import type { WorkflowInfo } from '@temporalio/workflow';
 import { DEFAULT_TASK_QUEUE } from '../core/ids';
 import { Client } from '@temporalio/client';
 import { createCatalogueActivities } from '../activities/catalogue';
@@ -73,8 +75,8 @@ export interface WorkerDeps {
 
 /**
  * Sinks that publish audit records on the event bus, and record run outcomes in `metrics`. They
- * run during replay too: a worker that died after a workflow task completed but before its sink
- * calls ran would otherwise lose those records; a replayed record has the same event id, so the
+ * run during replay too: a worker that died with records in its own outbox (on a machine that
+ * may not come back) would otherwise lose them; a replayed record has the same event id, so the
  * outbox and JetStream drop the repeat. Metrics have no such id, so replayed outcomes skip them.
  */
 export function auditSinks(events: EventBus | undefined, metrics?: CascadenceMetrics): InjectedSinks<AuditSinks> {
@@ -82,19 +84,42 @@ export function auditSinks(events: EventBus | undefined, metrics?: CascadenceMet
     audit: {
       record: {
         fn: (info, record, source) =>
-          events?.publish({ type: 'audit', record, source: source ?? { workflowId: info.workflowId, seq: -1 } }),
+          events?.publish({
+            type: 'audit',
+            record,
+            source: sourceIn(source ?? { workflowId: info.workflowId, seq: -1 }, info, [
+              record.stage,
+              record.status,
+              record.reason,
+              record.output,
+            ]),
+          }),
         callDuringReplay: true,
       },
       ended: {
         fn: (info, outcome, source) => {
           if (metrics && !info.unsafe.isReplaying)
             metrics.observeRun(outcome.task, outcome.state, outcome.duration_ms / 1000);
-          events?.publish({ type: 'run', outcome, source });
+          events?.publish({ type: 'run', outcome, source: sourceIn(source, info, [outcome.state, outcome.reason]) });
         },
         callDuringReplay: true,
       },
     },
   };
+}
+
+/**
+ * `source` with what keeps its events' ids apart from other events' that take the same place:
+ * the execution (the start of the first run id of the workflow's chain, so a new workflow under
+ * a reused id, such as a DAG node started again, does not take the old one's ids) and a digest
+ * of what the record says. A run `task retry` reset goes on from an earlier place in its trail,
+ * so its new records take places the failed attempt's had: `verify success` where there was
+ * `verify error`, the run's `completed` where there was `failed`. Their digests differ; a record
+ * the same as the one it replaces (a stage's start) keeps its id, and is not published twice.
+ */
+function sourceIn(source: RecordSource, info: WorkflowInfo, says: readonly unknown[]): RecordSource {
+  const digest = createHash('sha256').update(JSON.stringify(says)).digest('hex').slice(0, 8);
+  return { ...source, execution: info.firstExecutionRunId.slice(0, 8), digest };
 }
 
 /**

@@ -12,6 +12,7 @@ import { type NatsTransport } from '../../src/events/nats';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { eventually } from '../conformance/pipeline-suite';
 import { validateUme } from '../conformance/events-check';
+import { executionOf, fiveStageEventIds, placeOf } from '../helpers/event-ids';
 import { NatsServer } from '../helpers/nats';
 import { connect, startTestWorker, type TestConnections, uniqueQueue } from '../helpers/temporal';
 
@@ -42,18 +43,12 @@ async function storedIds(runIds: string[], raw: string): Promise<string[]> {
   const mine = all.filter((m) => runIds.includes(String(m.event.run_id))).map((m) => m.event);
   for (const e of mine) validateUme(e);
   expect(JSON.stringify(mine)).not.toContain(raw);
-  return mine.map((e) => String(e.event_id));
+  return mine.map((e) => placeOf(String(e.event_id)));
 }
 
-/** Every event id the five-stage example's runs make: two per record, ten records per run, then the run's outcome. */
-const expectedIds = (runIds: string[]): string[] =>
-  runIds.flatMap((runId) => [
-    ...Array.from({ length: 10 }, (_, seq) => {
-      const spec = seq % 2 === 0 ? 'task_spec' : 'stage_update';
-      return [`example-${runId}#${seq}:audit_record`, `example-${runId}#${seq}:${spec}`];
-    }).flat(),
-    `example-${runId}#10:task_run`,
-  ]);
+/** Every event id the five-stage example's runs make. */
+const expectedIds = async (runIds: string[]): Promise<string[]> =>
+  (await Promise.all(runIds.map((runId) => fiveStageEventIds(backend.client, `example-${runId}`)))).flat();
 
 it('publishes every event of a run to JetStream exactly once, on subjects <prefix>.<kind>.<task>', async () => {
   const raw = `raw-user-${randomUUID()}`;
@@ -61,7 +56,7 @@ it('publishes every event of a run to JetStream exactly once, on subjects <prefi
   for (let i = 0; i < 3; i++) runIds.push((await backend.run({ task: 'example', userId: raw, groupId: 'g' })).runId);
   await eventually(() => transport.outbox.depth === 0, 'the outbox to drain');
   const ids = await storedIds(runIds, raw);
-  expect([...ids].sort()).toEqual(expectedIds(runIds).sort());
+  expect([...ids].sort()).toEqual((await expectedIds(runIds)).sort());
   const subjects = (await nats.messages(transport.stream))
     .filter((m) => runIds.includes(String(m.event.run_id)))
     .map((m) => m.subject);
@@ -85,7 +80,7 @@ it('keeps events in the outbox while NATS is away; runs go on; all arrive once i
   await eventually(() => transport.outbox.depth === 0, 'the outbox to drain after NATS came back', 60_000);
   const ids = await storedIds(runIds, raw);
   expect(ids.length).toBe(new Set(ids).size);
-  expect([...ids].sort()).toEqual(expectedIds(runIds).sort());
+  expect([...ids].sort()).toEqual((await expectedIds(runIds)).sort());
 });
 
 it('loses no event and repeats none when a worker is SIGKILLed mid-run and another one finishes it', async () => {
@@ -138,18 +133,12 @@ it('loses no event and repeats none when a worker is SIGKILLed mid-run and anoth
     rmSync(env.CRASH_BLOCK);
     second = start();
     expect(await crashBackend.client.workflow.getHandle(`durable-${runId}`).result()).toEqual({ verified: 'done' });
-    const expected = [
-      ...Array.from({ length: 10 }, (_, seq) => [
-        `durable-${runId}#${seq}:audit_record`,
-        `durable-${runId}#${seq}:${seq % 2 === 0 ? 'task_spec' : 'stage_update'}`,
-      ]).flat(),
-      `durable-${runId}#10:task_run`,
-    ];
+    const expected = await fiveStageEventIds(crashBackend.client, `durable-${runId}`);
     const stream = crashSubject.toUpperCase();
     const ids = async (): Promise<string[]> =>
       (await nats.messages(stream))
-        .map((m) => String(m.event.event_id))
-        .filter((id) => id.startsWith(`durable-${runId}#`));
+        .map((m) => placeOf(String(m.event.event_id)))
+        .filter((id) => id.startsWith(`durable-${runId}@`));
     await eventually(async () => (await ids()).length >= expected.length, 'every event in the stream', 60_000);
     const stored = await ids();
     expect(stored.length).toBe(new Set(stored).size);
@@ -176,9 +165,10 @@ it('publishes admin actions too: each an audit_record whose id is its place in t
   await eventually(async () => (await mine()).length >= 2, 'the admin events');
   const events = await mine();
   for (const e of events) validateUme(e);
-  expect(events.map((e) => [e.event_id, (e.record as { status: string }).status])).toEqual([
-    [`${catalogue}#0:audit_record`, 'disabled'],
-    [`${catalogue}#1:audit_record`, 'enabled'],
+  const execution = await executionOf(backend.client, catalogue);
+  expect(events.map((e) => [placeOf(String(e.event_id)), (e.record as { status: string }).status])).toEqual([
+    [`${catalogue}@${execution}#0:audit_record`, 'disabled'],
+    [`${catalogue}@${execution}#1:audit_record`, 'enabled'],
   ]);
   expect(JSON.stringify(events)).not.toContain(admin);
   expect(events[0]?.user_hash).toMatch(/^[0-9a-f]{64}$/);

@@ -81,7 +81,7 @@ it("publishes every audit record on the worker's event bus (workflow sinks), has
     expect(records[0]?.user_hash).toBe(hashId(rawUser, ''));
     // The same versioned events as in process, ids derived from the workflow id and the record's place.
     const ume = checkRunEvents(events.events, runId, [rawUser]);
-    expect(ume[0]?.event_id).toBe(`example-${runId}#0:audit_record`);
+    expect(ume[0]?.event_id).toMatch(new RegExp(`^example-${runId}@[0-9a-f]{8}#0\\.[0-9a-f]{8}:audit_record$`));
     expect(ume.filter((e) => e.event_type === 'task_spec')).toHaveLength(5);
   } finally {
     await backend.close();

@@ -10,7 +10,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TemporalBackend } from '../../src/backends/temporal';
 import type { DagResult } from '../../src/core';
+import { MemoryTransport, umeEventsOf } from '../../src/events/bus';
 import { hashId } from '../../src/events/hash';
+import type { AnyUmeEvent } from '../../src/events/ume';
 import { createDefaultRegistry, loadTaskModules } from '../../src/plugins';
 import { startApi, type ApiProcess } from '../helpers/api';
 import { runCli } from '../helpers/cli';
@@ -27,6 +29,11 @@ appendFileSync(journal, '');
 process.env.RECOVERY_JOURNAL = journal;
 process.env.RECOVERY_FLAGS = flags;
 
+/** Every event the worker published (each with its id, as the outbox and JetStream see it). */
+const events = new MemoryTransport();
+const eventsOf = (runId: string): AnyUmeEvent[] =>
+  events.events.flatMap((e) => umeEventsOf(e)).filter((e) => 'run_id' in e && e.run_id === runId);
+
 let conns: TestConnections;
 let worker: Awaited<ReturnType<typeof startTestWorker>>;
 let backend: TemporalBackend;
@@ -38,6 +45,7 @@ beforeAll(async () => {
   worker = await startTestWorker(conns, loadTaskModules(createDefaultRegistry(), [MODULE]), {
     prefix: 'recovery',
     hashSecret: SECRET,
+    events,
   });
   backend = worker.backend;
   env = {
@@ -118,6 +126,37 @@ describe('task retry', () => {
     expect(audit.filter((r) => r.stage !== 'task').map((r) => `${r.stage} ${r.status}`)).toEqual(
       ['intake', 'research', 'plan', 'run', 'verify'].flatMap((s) => [`${s} started`, `${s} success`]),
     );
+
+    // Events: the retried run's records take places in the trail the failed attempt's had, not
+    // their ids. An id stands for one record (a replay, or the reset run making the same record
+    // again, repeats the id, which the outbox and JetStream drop); the retried run's success
+    // and its outcome are there, beside the failed attempt's.
+    const says = (e: AnyUmeEvent): string =>
+      JSON.stringify([
+        e.event_type,
+        (e as { stage?: string }).stage,
+        (e as { status?: string }).status,
+        (e as { state?: string }).state,
+      ]);
+    const byId = new Map<string, string>();
+    for (const e of eventsOf(runId)) {
+      expect([undefined, says(e)]).toContain(byId.get(e.event_id));
+      byId.set(e.event_id, says(e));
+    }
+    const distinct = [...byId.values()].map((v) => JSON.parse(v) as unknown[]);
+    expect(
+      distinct
+        .filter(([type]) => type === 'task_run')
+        .map(([, , , state]) => state)
+        .sort(),
+    ).toEqual(['completed', 'failed']);
+    expect(
+      distinct
+        .filter(([type, stage]) => type === 'stage_update' && stage === 'verify')
+        .map(([, , status]) => status)
+        .sort(),
+    ).toEqual(['error', 'success']);
+    expect(distinct.filter(([type, stage]) => type === 'stage_update' && stage === 'run')).toHaveLength(1);
 
     // `task runs` lists the run once (its newest execution), though the reset made it a second one.
     expect((await backend.listRuns({ task: 'checked', limit: 100 })).filter((r) => r.run_id === runId)).toHaveLength(1);

@@ -47,6 +47,18 @@ export interface AuditRecord {
 export interface RecordSource {
   workflowId: string;
   seq: number;
+  /**
+   * Which execution of the workflow id made the record (on Temporal: the start of its first
+   * execution's run id, the same across resets and replays). A new workflow started under an id
+   * that was used before (a DAG node started again) gets new event ids with it.
+   */
+  execution?: string;
+  /**
+   * A digest of what the record says. A reset run (`task retry`) goes on from an earlier place in
+   * its trail, so its records take places the failed attempt's had; what they say differs
+   * (`verify success` where there was `verify error`), and so do their events' ids.
+   */
+  digest?: string;
 }
 
 /** How a run ended, as its `task_run` event tells it. */

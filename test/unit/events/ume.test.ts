@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseBackend } from '../../../src/backends/base';
 import { MemoryTransport } from '../../../src/events/bus';
+import { eventIdOf } from '../../../src/events/ume';
 import { createDefaultRegistry } from '../../../src/plugins/builtin';
 import { TaskStateStore } from '../../../src/runtime/task-state';
 import { checkRunEvents } from '../../conformance/events-check';
@@ -84,4 +85,15 @@ it('an admin action in process is published as an audit_record of its own', asyn
     record: { stage: 'task', status: 'disabled' },
   });
   expect(JSON.stringify(ume)).not.toContain('raw-admin');
+});
+
+test("event ids: the execution and the digest keep a new attempt's records apart from the old ones", () => {
+  const base = { workflowId: 'checked-r1', seq: 8 };
+  expect(eventIdOf(base, 'task_spec')).toBe('checked-r1#8:task_spec');
+  expect(eventIdOf({ ...base, execution: '0a1b2c3d' }, 'task_spec')).toBe('checked-r1@0a1b2c3d#8:task_spec');
+  const retried = eventIdOf({ ...base, execution: '0a1b2c3d', digest: '9f8e7d6c' }, 'task_spec');
+  expect(retried).toBe('checked-r1@0a1b2c3d#8.9f8e7d6c:task_spec');
+  expect(
+    new Set([eventIdOf(base, 'task_spec'), eventIdOf({ ...base, execution: 'ffffffff' }, 'task_spec'), retried]).size,
+  ).toBe(3);
 });
