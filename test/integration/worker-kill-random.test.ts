@@ -264,7 +264,12 @@ async function checkEvents(pipelines: Map<string, string>): Promise<number> {
   const wrong = [...pipelines].filter(
     ([wf, task]) => JSON.stringify(sortedKeys(seen.get(wf) ?? {})) !== JSON.stringify(sortedKeys(expectedOf(task))),
   );
-  expect(wrong.map(([wf]) => ({ wf, got: seen.get(wf) }))).toEqual([]);
+  // On a failure, the ids of the first wrong workflow's events say which were repeated or missing.
+  const ids0 = wrong[0] && ids.filter((id) => id.startsWith(`${wrong[0]?.[0]}@`) || id.startsWith(`${wrong[0]?.[0]}#`));
+  expect({ wrong: wrong.map(([wf]) => ({ wf, got: seen.get(wf) })), firstIds: ids0 }).toEqual({
+    wrong: [],
+    firstIds: undefined,
+  });
   return counted();
 }
 
