@@ -122,8 +122,12 @@ const fill = (url: string, values: string[]): string => {
 };
 
 let requests = 0;
-/** Requests in flight at once: an unknown run id is looked for for a few seconds (a run started a moment ago may not be listed yet). */
-const CONCURRENCY = 32;
+const began = Date.now();
+/**
+ * Requests in flight at once (CASCADENCE_FUZZ_CONCURRENCY): an unknown run id is looked for for a
+ * few seconds (a run started a moment ago may not be listed yet), so most requests wait, not work.
+ */
+const CONCURRENCY = Number(process.env.CASCADENCE_FUZZ_CONCURRENCY ?? 32);
 
 it(
   `answers ${RUNS} fuzzed requests per route in time, never with a 5xx, each refusal one clear line`,
@@ -195,6 +199,8 @@ it('leaves the raw ids nowhere: logs, metrics, stores, or the histories of the r
     check(`history of ${wf.workflowId}`, JSON.stringify(history));
     histories++;
   }
-  process.stdout.write(`fuzz: ${requests} requests over ${routes.length} routes; scanned ${histories} histories\n`);
+  process.stdout.write(
+    `fuzz: ${requests} requests over ${routes.length} routes (${RUNS} per route, ${CONCURRENCY} in flight, ${Math.round((Date.now() - began) / 1000)} s); scanned ${histories} histories\n`,
+  );
   expect(found).toEqual([]);
 });
