@@ -69,9 +69,13 @@ const NODE_ARGS = (process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(B
 /** The two workers compared: the same CLI and flags, only the bundle differs. */
 const PREBUILT = 'prebuilt bundle';
 const IN_PROCESS = 'bundled at start';
-const SIDES: ReadonlyArray<{ name: string; env: NodeJS.ProcessEnv }> = [
+/** The SDK's floor (information): a bare `Worker.create` on the same prebuilt bundle, start-up and idle only. */
+const BARE = 'bare SDK worker';
+const BARE_SCRIPT = join(__dirname, 'lib', 'bare-worker.js');
+const SIDES: ReadonlyArray<{ name: string; env: NodeJS.ProcessEnv; bare?: boolean }> = [
   { name: PREBUILT, env: {} },
   { name: IN_PROCESS, env: { CASCADENCE_WORKFLOW_BUNDLE: 'off' } },
+  { name: BARE, env: {}, bare: true },
 ];
 
 /** /proc/<pid>/status fields in MiB (VmRSS: now, VmHWM: peak); NaN where there is no /proc. */
@@ -109,7 +113,7 @@ interface Spawned {
   exited: Promise<number | null>;
 }
 
-function spawnWorker(address: string, queue: string, env: NodeJS.ProcessEnv): Spawned {
+function spawnWorker(address: string, queue: string, env: NodeJS.ProcessEnv, bare = false): Spawned {
   const childEnv: NodeJS.ProcessEnv = { ...process.env, ...env, CASCADENCE_TASK_MODULES: TASK_MODULE };
   for (const key of [
     'NODE_OPTIONS',
@@ -122,17 +126,19 @@ function spawnWorker(address: string, queue: string, env: NodeJS.ProcessEnv): Sp
   const spawnedAt = now();
   const child = spawn(
     process.execPath,
-    [
-      ...NODE_ARGS,
-      BIN,
-      'worker',
-      '--address',
-      address,
-      '--task-queue',
-      queue,
-      '--max-concurrent-activities',
-      String(MAX_ACTIVITIES),
-    ],
+    bare
+      ? [...NODE_ARGS, BARE_SCRIPT, address, queue, join(DIST, 'workflow-bundle.js')]
+      : [
+          ...NODE_ARGS,
+          BIN,
+          'worker',
+          '--address',
+          address,
+          '--task-queue',
+          queue,
+          '--max-concurrent-activities',
+          String(MAX_ACTIVITIES),
+        ],
     { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   const spawned: Spawned = {
@@ -302,7 +308,7 @@ async function main(): Promise<void> {
     for (let r = 0; r < ROUNDS; r++) {
       const order = r % 2 === 0 ? SIDES : [...SIDES].reverse();
       for (const side of order) {
-        const last = r === ROUNDS - 1;
+        const last = r === ROUNDS - 1 && !side.bare;
         // A rebuild of dist/ meanwhile would make this side bundle at start too.
         const fresh = lookup();
         if (side.name === PREBUILT && !fresh.ok)
@@ -311,12 +317,17 @@ async function main(): Promise<void> {
         const block = join(dir, 'block');
         writeFileSync(block, '');
         rmSync(join(dir, 'journal'), { force: true });
-        const worker = spawnWorker(server.address, queue, {
-          ...side.env,
-          BENCH_HOLD_JOURNAL: join(dir, 'journal'),
-          BENCH_HOLD_BLOCK: block,
-          CASCADENCE_STATE_PATH: join(dir, `state-${randomUUID()}.json`),
-        });
+        const worker = spawnWorker(
+          server.address,
+          queue,
+          {
+            ...side.env,
+            BENCH_HOLD_JOURNAL: join(dir, 'journal'),
+            BENCH_HOLD_BLOCK: block,
+            CASCADENCE_STATE_PATH: join(dir, `state-${randomUUID()}.json`),
+          },
+          side.bare,
+        );
         try {
           const polledAt = await firstPoll(client, queue, worker);
           const cpu = cpuOf(worker.child.pid);
@@ -385,25 +396,47 @@ async function main(): Promise<void> {
   const a = stats[PREBUILT];
   const b = stats[IN_PROCESS];
   if (!a || !b) throw new Error('a side has no samples');
-  const rows: Array<[string, number, number]> = [
-    ['spawn to first poll, median (ms)', a.firstPollMs.p50, b.firstPollMs.p50],
-    ['spawn to "worker polling" line, median (ms)', a.logLineMs.p50, b.logLineMs.p50],
-    ['CPU until first poll, median (ms)', a.cpuAtFirstPollMs.p50, b.cpuAtFirstPollMs.p50],
-    ['idle RSS, median (MiB)', a.idleRssMiB.p50, b.idleRssMiB.p50],
-    ['peak RSS during start-up, median (MiB)', a.startPeakRssMiB.p50, b.startPeakRssMiB.p50],
-    [`RSS peak, ${PIPELINES} pipelines in flight (MiB)`, a.inflight?.peakRssMiB ?? NaN, b.inflight?.peakRssMiB ?? NaN],
-    [`RSS while ${PIPELINES} are held, median (MiB)`, a.inflight?.heldRssMiB ?? NaN, b.inflight?.heldRssMiB ?? NaN],
+  const f = stats[BARE];
+  const rows: Array<[string, number, number, number]> = [
+    ['spawn to first poll, median (ms)', a.firstPollMs.p50, b.firstPollMs.p50, f?.firstPollMs.p50 ?? NaN],
+    ['spawn to "worker polling" line, median (ms)', a.logLineMs.p50, b.logLineMs.p50, f?.logLineMs.p50 ?? NaN],
     [
-      `spawn of pipelines to all intakes running (ms)`,
+      'CPU until first poll, median (ms)',
+      a.cpuAtFirstPollMs.p50,
+      b.cpuAtFirstPollMs.p50,
+      f?.cpuAtFirstPollMs.p50 ?? NaN,
+    ],
+    ['idle RSS, median (MiB)', a.idleRssMiB.p50, b.idleRssMiB.p50, f?.idleRssMiB.p50 ?? NaN],
+    [
+      'peak RSS during start-up, median (MiB)',
+      a.startPeakRssMiB.p50,
+      b.startPeakRssMiB.p50,
+      f?.startPeakRssMiB.p50 ?? NaN,
+    ],
+    [
+      `RSS peak, ${PIPELINES} pipelines in flight (MiB)`,
+      a.inflight?.peakRssMiB ?? NaN,
+      b.inflight?.peakRssMiB ?? NaN,
+      NaN,
+    ],
+    [
+      `RSS while ${PIPELINES} are held, median (MiB)`,
+      a.inflight?.heldRssMiB ?? NaN,
+      b.inflight?.heldRssMiB ?? NaN,
+      NaN,
+    ],
+    [
+      `first start to all intakes running (ms)`,
       a.inflight?.allRunningAfterMs ?? NaN,
       b.inflight?.allRunningAfterMs ?? NaN,
+      NaN,
     ],
   ];
   say(
     table(
-      `task worker: ${PREBUILT} (dist/workflow-bundle.js) vs ${IN_PROCESS} (CASCADENCE_WORKFLOW_BUNDLE=off), ${ROUNDS} spawns each`,
-      ['figure', PREBUILT, IN_PROCESS, 'ratio'],
-      rows.map(([name, x, y]) => [name, x, y, ratio(x, y)]),
+      `task worker: ${PREBUILT} (dist/workflow-bundle.js) vs ${IN_PROCESS} (CASCADENCE_WORKFLOW_BUNDLE=off), ${ROUNDS} spawns each; ${BARE}: Worker.create on the same bundle, nothing else (the floor, information)`,
+      ['figure', PREBUILT, IN_PROCESS, 'ratio', BARE],
+      rows.map(([name, x, y, z]) => [name, x, y, ratio(x, y), Number.isNaN(z) ? '-' : z]),
     ),
   );
   const idleMet = a.idleRssMiB.p50 < TARGET_IDLE_MIB;

@@ -106,7 +106,16 @@ export function findPrebuiltBundle(
   } catch {
     return { ok: false, reason: `no prebuilt bundle in ${dir}` };
   }
-  if (manifest.version !== 1 || resolve(dir, manifest.workflows) !== workflowsPath)
+  const wellFormed =
+    manifest?.version === 1 &&
+    typeof manifest.workflows === 'string' &&
+    typeof manifest.sha256 === 'string' &&
+    Array.isArray(manifest.files) &&
+    Array.isArray(manifest.variants) &&
+    typeof manifest.packages === 'object' &&
+    manifest.packages !== null;
+  if (!wellFormed) return { ok: false, reason: `${join(dir, MANIFEST_FILE)} is not a bundle manifest` };
+  if (resolve(dir, manifest.workflows) !== workflowsPath)
     return { ok: false, reason: 'the prebuilt bundle was built from other workflows' };
   const wanted = interceptorModules.map((m) => resolveModule(m, workflowsPath));
   const variant = manifest.variants.find(

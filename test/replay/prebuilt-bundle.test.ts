@@ -112,6 +112,22 @@ describe('a prebuilt bundle of a small compiled workflows module', () => {
     }
   });
 
+  it('is not used when the manifest is not one', () => {
+    const other = probeDir();
+    mkdirSync(other, { recursive: true });
+    try {
+      writeFileSync(join(other, MANIFEST_FILE), JSON.stringify({ version: 1, workflows: 'workflows/index.js' }));
+      expect(
+        findPrebuiltBundle([], { dir: other, workflowsPath: join(other, 'workflows', 'index.js'), env: {} }),
+      ).toEqual({
+        ok: false,
+        reason: `${join(other, MANIFEST_FILE)} is not a bundle manifest`,
+      });
+    } finally {
+      rmSync(other, { recursive: true, force: true });
+    }
+  });
+
   it('is missing when there is no manifest, and then the worker bundles in process', async () => {
     // Under Jest the workflows are src/workflows, beside which `npm run build` writes nothing.
     expect(findPrebuiltBundle([], { env: {} })).toMatchObject({
