@@ -54,6 +54,8 @@ const TASK = 'bench-hold';
 const PIPELINES = Number(process.env.BENCH_WORKER_PIPELINES ?? 1000);
 /** The workers' `--max-concurrent-activities`: by default every held intake runs at once (the worst case). */
 const MAX_ACTIVITIES = Number(process.env.BENCH_WORKER_MAX_ACTIVITIES ?? PIPELINES);
+/** The workers' `--max-cached-workflows`, when set (default: the SDK's, from the machine's memory). */
+const MAX_CACHED = process.env.BENCH_WORKER_MAX_CACHED;
 /** Spawns per side for start-up and idle RSS; the last of each also takes the pipelines. */
 const ROUNDS = Number(process.env.BENCH_WORKER_ROUNDS ?? 3);
 /** How long after its first poll a worker is left alone before its idle RSS is read. */
@@ -138,6 +140,7 @@ function spawnWorker(address: string, queue: string, env: NodeJS.ProcessEnv, bar
           queue,
           '--max-concurrent-activities',
           String(MAX_ACTIVITIES),
+          ...(MAX_CACHED === undefined ? [] : ['--max-cached-workflows', MAX_CACHED]),
         ],
     { cwd: ROOT, env: childEnv, stdio: ['ignore', 'pipe', 'pipe'] },
   );
@@ -453,6 +456,7 @@ async function main(): Promise<void> {
     settings: {
       pipelines: PIPELINES,
       maxConcurrentActivities: MAX_ACTIVITIES,
+      maxCachedWorkflows: MAX_CACHED === undefined ? null : Number(MAX_CACHED),
       rounds: ROUNDS,
       idleSettleMs: IDLE_SETTLE_MS,
       holdMs: HOLD_MS,

@@ -45,6 +45,8 @@ export interface WorkerDeps {
   /** Graceful shutdown: how long in-flight activities get to finish before they are cancelled. */
   shutdownGraceTime?: Duration;
   maxConcurrentActivityTaskExecutions?: number;
+  /** Most workflow runs cached between their workflow tasks (the SDK's `maxCachedWorkflows`). */
+  maxCachedWorkflows?: number;
   /** Where the workflows' audit records are published (default: nowhere; they stay queryable on each run). */
   events?: EventBus;
   /** OpenTelemetry tracing of the workflows and stages (see src/tracing). */
@@ -213,5 +215,6 @@ export async function createWorker(deps: WorkerDeps): Promise<Worker> {
     ...(deps.maxConcurrentActivityTaskExecutions === undefined
       ? {}
       : { maxConcurrentActivityTaskExecutions: deps.maxConcurrentActivityTaskExecutions }),
+    ...(deps.maxCachedWorkflows === undefined ? {} : { maxCachedWorkflows: deps.maxCachedWorkflows }),
   });
 }

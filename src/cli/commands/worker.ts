@@ -11,6 +11,11 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
   ];
   static override flags = {
     'max-concurrent-activities': Flags.integer({ description: 'Most stage activities run at once.', min: 1 }),
+    'max-cached-workflows': Flags.integer({
+      description:
+        "Most workflow runs kept in the worker's memory between their workflow tasks (default: the SDK's, from the machine's memory); fewer uses less memory per run in flight, at the cost of replaying a run's history when it comes back.",
+      min: 0,
+    }),
     hooks: Flags.string({
       description: 'Built-in stage hooks to run around every stage, comma-separated: logging, timing.',
     }),
@@ -50,6 +55,9 @@ export default class WorkerCommand extends BaseCommand<typeof WorkerCommand> {
       ...(this.flags['max-concurrent-activities'] === undefined
         ? {}
         : { maxConcurrentActivityTaskExecutions: this.flags['max-concurrent-activities'] }),
+      ...(this.flags['max-cached-workflows'] === undefined
+        ? {}
+        : { maxCachedWorkflows: this.flags['max-cached-workflows'] }),
     });
     this.log(
       `worker polling task queue ${config.taskQueue} on ${config.address} (namespace ${config.namespace}); Ctrl+C to stop`,
