@@ -15,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import fc from 'fast-check';
 import { startApi, type ApiProcess } from '../helpers/api';
+import { historyText } from '../helpers/history-text';
 import { connect, serverAddress, uniqueQueue, withWorker, type TestConnections } from '../helpers/temporal';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 
@@ -196,7 +197,7 @@ it('leaves the raw ids nowhere: logs, metrics, stores, or the histories of the r
   let histories = 0;
   for await (const wf of conns.client.workflow.list({ query: `TaskQueue = "${queue}"` })) {
     const history = await conns.client.workflow.getHandle(wf.workflowId, wf.runId).fetchHistory();
-    check(`history of ${wf.workflowId}`, JSON.stringify(history));
+    check(`history of ${wf.workflowId}`, historyText(history));
     histories++;
   }
   process.stdout.write(

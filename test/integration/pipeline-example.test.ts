@@ -8,6 +8,7 @@ import { TemporalBackend } from '../../src/backends/temporal';
 import { createDefaultRegistry } from '../../src/plugins/builtin';
 import { hashId } from '../../src/events/hash';
 import { checkRunEvents } from '../conformance/events-check';
+import { historyText } from '../helpers/history-text';
 import { FIVE_STAGE_AUDIT } from '../helpers/tasks';
 import { connect, serverAddress, uniqueQueue, withWorker, type TestConnections } from '../helpers/temporal';
 
@@ -44,7 +45,7 @@ it('runs intake → research → plan → run → verify as activities and never
       .filter((n): n is string => Boolean(n));
     expect(activities).toEqual(['intake', 'research', 'plan', 'run', 'verify']);
 
-    const text = JSON.stringify(history);
+    const text = historyText(history);
     expect(text).not.toContain(rawUser);
     expect(text).not.toContain(rawGroup);
 
