@@ -12,6 +12,7 @@ import { toApplicationFailure } from '../core/failure';
 import {
   isCascadenceError,
   partialOf,
+  rootMessage,
   PipelineRun,
   type PipelineRequest,
   type StepCall,
@@ -27,7 +28,24 @@ export type StageActivities = Record<StepName, (call: StepCall) => Promise<unkno
   describeTask(task: string): Promise<TaskDescription>;
   /** A whole pipeline inside this one activity (a lightweight DAG node). */
   runPipelineInline(request: PipelineRequest): Promise<unknown>;
+  /** Several lightweight DAG nodes' pipelines, concurrently inside this one activity; one outcome per request. */
+  runPipelinesInline(batch: InlineBatch): Promise<InlineOutcome[]>;
 };
+
+/** Lightweight DAG nodes started together: their pipeline requests, and whether one failure stops the rest. */
+export interface InlineBatch {
+  requests: PipelineRequest[];
+  /** Under the DAG's `fail-fast`: the first pipeline that fails cancels its batch-mates. */
+  failFast?: boolean;
+}
+
+/**
+ * One node's outcome in a batch: its output, or what its failure says (the message the DAG
+ * reports as the node's reason, and the failure's type: an error code or class name), or that
+ * it was cancelled because a batch-mate failed under fail-fast.
+ */
+export type InlineOutcome =
+  { ok: true; output: unknown } | { ok: false; type: string; message: string; cancelled?: true };
 
 /** The failure an activity throws for `err`; `final` marks it non-retryable whatever its kind. */
 function toFailure(err: unknown, final?: true): unknown {
@@ -126,6 +144,49 @@ export function createStageActivities(deps: StageActivityDeps): StageActivities 
         // timed out (its worker was lost), never after a failure the pipeline reported.
         throw toFailure(err, true);
       } finally {
+        beats.stop();
+      }
+    },
+    async runPipelinesInline({ requests, failFast }) {
+      const ctx = Context.current();
+      const beats = startHeartbeat(ctx);
+      // One signal for the batch: the activity's cancellation, or (fail-fast) a batch-mate's failure.
+      const stop = new AbortController();
+      const onCancel = () => stop.abort();
+      if (ctx.cancellationSignal.aborted) stop.abort();
+      else ctx.cancellationSignal.addEventListener('abort', onCancel, { once: true });
+      try {
+        const outcomes = await Promise.all(
+          requests.map(async (request): Promise<InlineOutcome> => {
+            try {
+              const output = await withTask(request.task, () =>
+                new PipelineRun(request, inProcessPorts(runner, undefined, stop.signal)).execute(),
+              );
+              return { ok: true, output };
+            } catch (err) {
+              if (stop.signal.aborted) {
+                const message = ctx.cancellationSignal.aborted
+                  ? `${request.task} cancelled`
+                  : `${request.task} cancelled: a node of its batch failed (fail-fast)`;
+                return { ok: false, type: 'CancelledFailure', message, cancelled: true };
+              }
+              if (failFast) stop.abort();
+              // The same failure runPipelineInline throws: its type, and the message the DAG shows.
+              const failure = toFailure(err, true);
+              const type =
+                failure instanceof ApplicationFailure
+                  ? (failure.type ?? failure.name)
+                  : failure instanceof Error
+                    ? failure.name
+                    : 'Error';
+              return { ok: false, type, message: rootMessage(failure) };
+            }
+          }),
+        );
+        if (ctx.cancellationSignal.aborted) throw new CancelledFailure(`batch of ${requests.length} nodes cancelled`);
+        return outcomes;
+      } finally {
+        ctx.cancellationSignal.removeEventListener('abort', onCancel);
         beats.stop();
       }
     },

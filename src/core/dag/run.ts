@@ -17,10 +17,26 @@ export interface StartedNode {
   cancel(): void;
 }
 
+/** A node about to start, with its dependencies' outputs (by node id). */
+export interface NodeStart {
+  node: DagNode;
+  upstream: Record<string, unknown>;
+}
+
 /** The outside world of a DAG run. */
 export interface DagPorts {
   /** Starts a node with its dependencies' outputs (by node id). */
   startNode(node: DagNode, upstream: Record<string, unknown>): StartedNode;
+  /**
+   * Optional: starts every node the run starts in one step (those found ready together), so a
+   * runtime can group them (the Temporal DAG workflow runs lightweight ones as one activity).
+   * Returns one `StartedNode` per start, in the same order; each still settles on its own.
+   * Without it the run calls `startNode` once per node, as it always did: an explicit port
+   * rather than a port that collects synchronous `startNode` calls and flushes them in a
+   * microtask, because the group is then exactly what the run decided in one iteration and
+   * nothing depends on microtask timing inside the workflow sandbox.
+   */
+  startNodes?(starts: readonly NodeStart[]): StartedNode[];
   /** Resolves once `predicate()` holds; re-checked whenever the run's state changes. */
   waitUntil(predicate: () => boolean): Promise<void>;
   now(): number;
@@ -165,14 +181,36 @@ export class DagRun {
     return { ...outputs, outputs };
   }
 
-  private start(id: string): void {
+  /** Marks a node running and returns what it starts with. */
+  private prepare(id: string): NodeStart {
     const node = this.dag.byId.get(id) as DagNode;
     const upstream: Record<string, unknown> = {};
     for (const d of node.dependsOn ?? []) {
       if (Object.prototype.hasOwnProperty.call(this.outputs, d)) upstream[d] = this.outputs[d];
     }
     this.status[id] = { state: 'running', startedAt: this.iso() };
-    const started = this.ports.startNode(node, upstream);
+    return { node, upstream };
+  }
+
+  /** Starts the nodes found ready in one iteration: together when the runtime can, else one by one. */
+  private startAll(ids: readonly string[]): void {
+    if (ids.length === 0) return;
+    if (!this.ports.startNodes) {
+      for (const id of ids) {
+        const { node, upstream } = this.prepare(id);
+        this.track(id, this.ports.startNode(node, upstream));
+      }
+      return;
+    }
+    const starts = ids.map((id) => this.prepare(id));
+    const started = this.ports.startNodes(starts);
+    if (started.length !== ids.length)
+      throw new CascadenceError('INTERNAL', `startNodes returned ${started.length} nodes for ${ids.length}`);
+    ids.forEach((id, i) => this.track(id, started[i] as StartedNode));
+  }
+
+  /** Follows a started node to its end. */
+  private track(id: string, started: StartedNode): void {
     this.running.set(id, started);
     started.result.then(
       (output) => {
@@ -203,12 +241,7 @@ export class DagRun {
       const ready = this.settlePending();
       const pending = Object.values(this.status).some((s) => s.state === 'pending');
       if (!pending && this.running.size === 0) break;
-      if (!this.paused) {
-        for (const id of ready) {
-          if (this.running.size >= limit) break;
-          this.start(id);
-        }
-      }
+      if (!this.paused) this.startAll(ready.slice(0, Math.max(0, limit - this.running.size)));
       const seen = this.version;
       await this.ports.waitUntil(() => this.version !== seen);
     }
@@ -227,4 +260,27 @@ export class DagRun {
     }
     return result;
   }
+}
+
+/** Most lightweight nodes the Temporal DAG workflow runs in one activity. */
+export const LIGHTWEIGHT_BATCH_MAX = 25;
+
+/**
+ * Splits `items` into the fewest groups of at most `max`, as even as possible and in order
+ * (26 items, max 25: 13 and 13), so one slow member holds back as few batch-mates as it can.
+ */
+export function evenBatches<T>(items: readonly T[], max: number = LIGHTWEIGHT_BATCH_MAX): T[][] {
+  if (items.length === 0) return [];
+  const size = Math.max(1, Math.floor(max));
+  const count = Math.ceil(items.length / size);
+  const base = Math.floor(items.length / count);
+  const extra = items.length % count;
+  const out: T[][] = [];
+  let at = 0;
+  for (let i = 0; i < count; i++) {
+    const n = base + (i < extra ? 1 : 0);
+    out.push(items.slice(at, at + n));
+    at += n;
+  }
+  return out;
 }
