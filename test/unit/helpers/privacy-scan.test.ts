@@ -7,8 +7,9 @@ import { temporal } from '@temporalio/proto';
 import { historyText } from '../../helpers/history-text';
 import { RAW_ID } from '../../helpers/suite-privacy-scan';
 
+// fromObject: the event id is an int64 (a Long) in the message's type.
 const historyWith = (input: unknown): temporal.api.history.v1.History =>
-  temporal.api.history.v1.History.create({
+  temporal.api.history.v1.History.fromObject({
     events: [
       {
         eventId: 1,
