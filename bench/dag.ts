@@ -16,7 +16,6 @@
  * Run: `npm run bench -- dag`, or `node -r ts-node/register/transpile-only bench/dag.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
@@ -34,7 +33,19 @@ import type { DagStatus } from '../src/core/dag/run';
 import { dagStatusQuery } from '../src/workflows/messages';
 import { TaskRegistry } from '../src/plugins/registry';
 import type { Task } from '../src/core';
-import { machineLine, now, ratio, round, runMain, summarize, table, verdict, writeResults } from './lib/harness';
+import {
+  cpuOf,
+  machineLine,
+  mulberry32,
+  now,
+  ratio,
+  round,
+  runMain,
+  summarize,
+  table,
+  verdict,
+  writeResults,
+} from './lib/harness';
 
 // ---------------------------------------------------------------------------------------------
 // Settings
@@ -85,21 +96,9 @@ const noopNode: Task = { description: 'benchmark: one no-op run stage', run: () 
 // ---------------------------------------------------------------------------------------------
 // Part 1: validation and ordering
 
-/** Mulberry32: a small seeded PRNG, so every run builds the same DAG. */
-function prng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /** `edges` distinct edges between `nodes` nodes, each from a lower to a higher index (so acyclic). */
 function randomEdges(nodes: number, edges: number, seed: number): { from: number[]; to: number[] } {
-  const rand = prng(seed);
+  const rand = mulberry32(seed);
   const seen = new Set<number>();
   const from: number[] = [];
   const to: number[] = [];
@@ -283,7 +282,7 @@ function benchValidation(say: (s: string) => void): ValidationResult {
 
 /** `layers` layers of `width` nodes; each node after the first layer depends on FAN_IN distinct nodes of the previous one (seeded). */
 function layeredDag(name: string, layers: number, width: number, lightweight: boolean): DagDefinition {
-  const rand = prng(SEED + layers * 1000 + width);
+  const rand = mulberry32(SEED + layers * 1000 + width);
   const id = (l: number, i: number): string => `l${l}-n${i}`;
   const nodes: DagNode[] = [];
   for (let l = 0; l < layers; l++) {
@@ -299,17 +298,6 @@ function layeredDag(name: string, layers: number, width: number, lightweight: bo
     }
   }
   return { name, nodes };
-}
-
-/** CPU time (user + system) of process `pid` in ms, from /proc (NaN where there is no /proc). */
-function cpuOf(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
-  }
 }
 
 /** The DAG workflow's history: events, workflow tasks, and the size the server reports. */

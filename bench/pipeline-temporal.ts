@@ -24,7 +24,6 @@
  * `node -r ts-node/register/transpile-only bench/pipeline-temporal.ts`.
  */
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import type { Client } from '@temporalio/client';
 import { installRuntime } from '../src/cli/worker-process';
@@ -37,6 +36,7 @@ import { baselineWorkflow } from './baseline/workflows';
 import { createBaselineActivities } from './baseline/activities';
 import { NOOP_LOCAL_TASK, NOOP_TASK, noopRegistry } from './lib/noop-task';
 import {
+  cpuOf,
   machineLine,
   now,
   pool,
@@ -84,20 +84,6 @@ interface Batch {
   processCpuMs: number;
   serverCpuMs: number;
 }
-
-/** CPU time (user + system) of process `pid` in ms, from /proc (NaN where there is no /proc). */
-function cpuOf(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    // Fields 14 and 15 of stat (utime, stime), counted after the command name: indexes 11 and 12.
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / CLOCK_TICKS;
-  } catch {
-    return NaN;
-  }
-}
-/** Linux's USER_HZ: 100 on every mainstream architecture. */
-const CLOCK_TICKS = 100;
 
 async function timedBatch(side: Side, runs: number, serverPid?: number): Promise<Batch> {
   const cpu0 = process.cpuUsage();

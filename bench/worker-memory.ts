@@ -33,6 +33,7 @@ import { pipelineWorkflowId } from '../src/core/ids';
 import { createDefaultRegistry, loadTaskModules } from '../src/plugins';
 import { findPrebuiltBundle } from '../src/worker/bundle';
 import {
+  cpuOf,
   machineLine,
   now,
   pool,
@@ -88,17 +89,6 @@ function memoryOf(pid: number | undefined): { rss: number; hwm: number } {
     return { rss: round(kib('VmRSS') / 1024, 1), hwm: round(kib('VmHWM') / 1024, 1) };
   } catch {
     return { rss: NaN, hwm: NaN };
-  }
-}
-
-/** CPU time (user + system) of `pid` in ms, from /proc/<pid>/stat. */
-function cpuOf(pid: number | undefined): number {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100;
-  } catch {
-    return NaN;
   }
 }
 

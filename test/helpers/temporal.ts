@@ -7,6 +7,7 @@ import { NativeConnection, type Worker } from '@temporalio/worker';
 import { createWorker, type WorkerDeps } from '../../src/worker/create-worker';
 import { TemporalBackend } from '../../src/backends/temporal';
 import type { TaskRegistry } from '../../src/plugins/registry';
+import { createDefaultRegistry, loadTaskModules } from '../../src/plugins';
 import { installRuntime } from '../../src/cli/worker-process';
 
 /** Address of the dev server started by the integration global setup. */
@@ -102,4 +103,18 @@ export async function startTestWorker(
       await backend.close();
     },
   };
+}
+
+/**
+ * A client backend on the suite's server for `taskQueue`, knowing the built-in tasks and those of
+ * `modules` (what the workers that tests spawn load through CASCADENCE_TASK_MODULES); no hash secret.
+ */
+export function moduleBackend(taskQueue: string, modules: readonly string[]): Promise<TemporalBackend> {
+  return TemporalBackend.connect({
+    address: serverAddress(),
+    namespace: 'default',
+    taskQueue,
+    hashSecret: '',
+    registry: loadTaskModules(createDefaultRegistry(), [...modules]),
+  });
 }

@@ -8,14 +8,12 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TemporalBackend } from '../../src/backends/temporal';
-import { createDefaultRegistry } from '../../src/plugins/builtin';
-import { loadTaskModules } from '../../src/plugins/task-modules';
+import type { TemporalBackend } from '../../src/backends/temporal';
 import { validateUme } from '../conformance/events-check';
 import { BIN } from '../helpers/cli';
 import { fiveStageEventIds, placeOf } from '../helpers/event-ids';
 import { NatsServer } from '../helpers/nats';
-import { serverAddress, uniqueQueue } from '../helpers/temporal';
+import { moduleBackend, serverAddress, uniqueQueue } from '../helpers/temporal';
 
 const RUNS = 100;
 const MODULE = join(__dirname, '..', 'fixtures', 'crash-tasks', 'tasks.js');
@@ -56,13 +54,7 @@ test(`${RUNS} runs, NATS down for 10 s and the worker SIGKILLed once: no run fai
     workers.push(child);
     return child;
   };
-  backend = await TemporalBackend.connect({
-    address: serverAddress(),
-    namespace: 'default',
-    taskQueue,
-    hashSecret: '',
-    registry: loadTaskModules(createDefaultRegistry(), [MODULE]),
-  });
+  backend = await moduleBackend(taskQueue, [MODULE]);
   const first = startWorker();
   const began = Date.now();
   const at = (ms: number) => sleep(Math.max(0, began + ms - Date.now()));

@@ -9,11 +9,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TemporalBackend } from '../../src/backends/temporal';
 import { DEFAULT_HEARTBEAT_TIMEOUT, durationMs } from '../../src/core';
-import { createDefaultRegistry, loadTaskModules } from '../../src/plugins';
 import { eventually } from '../conformance/pipeline-suite';
-import { serverAddress, uniqueQueue } from '../helpers/temporal';
+import { moduleBackend, uniqueQueue } from '../helpers/temporal';
 import { killHard, readJournal, spawnWorker, stopWorker } from '../helpers/workers';
 
 const MODULE = join(__dirname, '..', 'fixtures', 'heartbeat-tasks', 'tasks.js');
@@ -25,13 +23,7 @@ it('a stage on a SIGKILLed worker resumes on the other within the heartbeat time
   const env = { CASCADENCE_TASK_MODULES: MODULE, HB_JOURNAL: join(dir, 'journal'), HB_BLOCK: join(dir, 'block') };
   writeFileSync(env.HB_BLOCK, '');
   const queue = uniqueQueue('heartbeat');
-  const backend = await TemporalBackend.connect({
-    address: serverAddress(),
-    namespace: 'default',
-    taskQueue: queue,
-    hashSecret: '',
-    registry: loadTaskModules(createDefaultRegistry(), [MODULE]),
-  });
+  const backend = await moduleBackend(queue, [MODULE]);
   const workers: ChildProcess[] = [spawnWorker(queue, env), spawnWorker(queue, env)];
   try {
     const runId = await backend.start({ task: 'longhaul', userId: 'u', groupId: 'g' });

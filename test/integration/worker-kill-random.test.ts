@@ -19,7 +19,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { TemporalBackend } from '../../src/backends/temporal';
+import type { TemporalBackend } from '../../src/backends/temporal';
 import {
   DEFAULT_HEARTBEAT_TIMEOUT,
   durationMs,
@@ -29,10 +29,10 @@ import {
 } from '../../src/core';
 import { dagWorkflowId } from '../../src/core/ids';
 import type { AuditRecord } from '../../src/core/pipeline';
-import { createDefaultRegistry, loadTaskModules } from '../../src/plugins';
 import { auditQuery } from '../../src/workflows/messages';
 import { NatsServer } from '../helpers/nats';
-import { serverAddress, uniqueQueue } from '../helpers/temporal';
+import { moduleBackend, uniqueQueue } from '../helpers/temporal';
+import { mulberry32 } from '../../bench/lib/harness';
 import { killHard, readJournal, spawnWorker, stopWorker, type JournalEntry } from '../helpers/workers';
 
 const FULL = process.env.CASCADENCE_RELIABILITY === 'full';
@@ -54,20 +54,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const trailOf = (task: string): string[] =>
   STAGES.chain!.flatMap((s) => (STAGES[task]?.includes(s) ? [`${s}:started`, `${s}:success`] : [`${s}:skipped`]));
 
-/** mulberry32: a small seeded generator, so a failing sequence of kills can be replayed. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 const SEED = Number(process.env.CASCADENCE_KILL_SEED ?? Math.floor(Math.random() * 2 ** 31));
-const random = seeded(SEED);
+const random = mulberry32(SEED);
 const between = (lo: number, hi: number) => lo + random() * (hi - lo);
 
 interface Kill {
@@ -115,13 +103,7 @@ beforeAll(async () => {
   spawnIn('steady');
   startVictim = () => spawnIn('victim');
   startVictim();
-  backend = await TemporalBackend.connect({
-    address: serverAddress(),
-    namespace: 'default',
-    taskQueue,
-    hashSecret: '',
-    registry: loadTaskModules(createDefaultRegistry(), [MODULE]),
-  });
+  backend = await moduleBackend(taskQueue, [MODULE]);
 });
 
 afterAll(async () => {

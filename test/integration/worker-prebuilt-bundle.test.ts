@@ -9,12 +9,10 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, sep } from 'node:path';
-import { TemporalBackend } from '../../src/backends/temporal';
 import { pipelineWorkflowId } from '../../src/core/ids';
-import { createDefaultRegistry, loadTaskModules } from '../../src/plugins';
 import { findPrebuiltBundle } from '../../src/worker/bundle';
 import { BIN } from '../helpers/cli';
-import { serverAddress, uniqueQueue } from '../helpers/temporal';
+import { moduleBackend, serverAddress, uniqueQueue } from '../helpers/temporal';
 
 const ROOT = join(__dirname, '..', '..');
 const DIST = join(ROOT, 'dist');
@@ -73,13 +71,7 @@ const loaded = (modules: string[], name: string): boolean =>
   modules.some((m) => m.includes(`${sep}node_modules${sep}${name.split('/').join(sep)}`));
 
 async function runSteadyPipeline(queue: string): Promise<unknown> {
-  const backend = await TemporalBackend.connect({
-    address: serverAddress(),
-    namespace: 'default',
-    taskQueue: queue,
-    hashSecret: '',
-    registry: loadTaskModules(createDefaultRegistry(), [MODULE]),
-  });
+  const backend = await moduleBackend(queue, [MODULE]);
   try {
     const runId = await backend.start({ task: 'steady', userId: 'u', groupId: 'g' });
     return await backend.client.workflow.getHandle(pipelineWorkflowId('steady', runId)).result();
