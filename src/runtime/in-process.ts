@@ -11,6 +11,7 @@ import {
   isCascadenceError,
   type PipelinePorts,
   type PipelineRequest,
+  type RetryOptions,
   type SubtaskRef,
 } from '../core';
 import type { StageRunner } from '../activities/stage-runner';
@@ -54,6 +55,9 @@ export function createWaiters(signal?: AbortSignal): {
   };
 }
 
+/** In process a stage's heartbeat goes nowhere (there is no server to tell). */
+const noHeartbeat = (): void => undefined;
+
 /** Where an in-process run's records and outcome go. */
 export type RunSinks = Pick<PipelinePorts, 'record' | 'ended'>;
 
@@ -68,23 +72,37 @@ export function inProcessPorts(
     ...createWaiters(signal),
     describe: async (task) => runner.describe(task),
     async runStep(call, desc) {
-      // The task's retry policy, as Temporal applies it to stage activities.
-      const retry = desc.options.retry ?? {};
-      const maxAttempts = retry.maximumAttempts ?? STAGE_DEFAULTS.maximumAttempts;
-      const nonRetryable = new Set([...NON_RETRYABLE_CODES, ...(retry.nonRetryableErrorTypes ?? [])]);
-      let delay =
-        retry.initialInterval === undefined ? STAGE_DEFAULTS.initialIntervalMs : durationMs(retry.initialInterval);
-      const maxDelay = retry.maximumInterval === undefined ? delay * 100 : durationMs(retry.maximumInterval);
+      // The task's retry policy, as Temporal applies it to stage activities: read only once a
+      // stage has failed (most stages never do, and this runs for every stage of every run).
+      let policy: { retry: RetryOptions; maxAttempts: number; delay: number; maxDelay: number } | undefined;
       for (let attempt = 1; ; attempt++) {
         if (signal.aborted) throw cancelled(call.runId);
         try {
-          return await runner.runStep(call, { attempt, signal, heartbeat: () => undefined });
+          return await runner.runStep(call, { attempt, signal, heartbeat: noHeartbeat });
         } catch (err) {
+          if (!policy) {
+            const retry = desc.options.retry ?? {};
+            const delay =
+              retry.initialInterval === undefined
+                ? STAGE_DEFAULTS.initialIntervalMs
+                : durationMs(retry.initialInterval);
+            policy = {
+              retry,
+              maxAttempts: retry.maximumAttempts ?? STAGE_DEFAULTS.maximumAttempts,
+              delay,
+              maxDelay: retry.maximumInterval === undefined ? delay * 100 : durationMs(retry.maximumInterval),
+            };
+          }
           const type = isCascadenceError(err) ? err.code : (err as Error)?.name;
-          if (attempt >= maxAttempts && maxAttempts > 0) throw err;
-          if (nonRetryable.has(type) || signal.aborted) throw err;
-          await abortableSleep(delay, signal);
-          delay = Math.min(delay * (retry.backoffCoefficient ?? STAGE_DEFAULTS.backoffCoefficient), maxDelay);
+          if (attempt >= policy.maxAttempts && policy.maxAttempts > 0) throw err;
+          const nonRetryable =
+            NON_RETRYABLE_CODES.has(type) || (policy.retry.nonRetryableErrorTypes ?? []).includes(type);
+          if (nonRetryable || signal.aborted) throw err;
+          await abortableSleep(policy.delay, signal);
+          policy.delay = Math.min(
+            policy.delay * (policy.retry.backoffCoefficient ?? STAGE_DEFAULTS.backoffCoefficient),
+            policy.maxDelay,
+          );
         }
       }
     },
