@@ -105,10 +105,14 @@ describe('runMetricsBus', () => {
 describe('auditSinks', () => {
   const ended = (m: CascadenceMetrics, isReplaying: boolean) => {
     const sink = auditSinks(undefined, m).audit.ended;
-    void sink.fn({ workflowId: 'w', unsafe: { isReplaying } } as never, outcome('example', 'completed', 1500), {
-      workflowId: 'w',
-      seq: 9,
-    });
+    void sink.fn(
+      { workflowId: 'w', firstExecutionRunId: '0a1b2c3d-run', unsafe: { isReplaying } } as never,
+      outcome('example', 'completed', 1500),
+      {
+        workflowId: 'w',
+        seq: 9,
+      },
+    );
   };
 
   it('records a run outcome once, not again when the workflow replays', async () => {
@@ -123,7 +127,7 @@ describe('auditSinks', () => {
   it('still publishes replayed outcomes (their event ids make repeats harmless)', () => {
     const bus = new MemoryTransport();
     void auditSinks(bus).audit.ended.fn(
-      { workflowId: 'w', unsafe: { isReplaying: true } } as never,
+      { workflowId: 'w', firstExecutionRunId: '0a1b2c3d-run', unsafe: { isReplaying: true } } as never,
       outcome('x', 'failed', 1),
       {
         workflowId: 'w',
@@ -131,6 +135,8 @@ describe('auditSinks', () => {
       },
     );
     expect(bus.events.map((e) => e.type)).toEqual(['run']);
+    // The event id carries the workflow's execution (the start of its first run id) and a digest.
+    expect(bus.events[0]).toMatchObject({ source: { workflowId: 'w', seq: 1, execution: '0a1b2c3d' } });
   });
 });
 
