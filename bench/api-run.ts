@@ -23,7 +23,7 @@ import { hashId } from '../src/events/hash';
 import { buildServer } from '../src/api/server';
 import { cascadenceRoute } from '../src/api/route';
 import { NOOP_TASK, noopRegistry } from './lib/noop-task';
-import { machineLine, ratio, round, runMain, table, verdict, writeResults } from './lib/harness';
+import { machineLine, ratio, round, runMain, table, transcript, verdict, writeResults } from './lib/harness';
 
 /** Seconds of each side's round; ROUNDS rounds per side and concurrency. */
 const DURATION_S = Number(process.env.BENCH_API_DURATION ?? 2);
@@ -85,11 +85,7 @@ function combine(rounds: Result[]): Result {
 }
 
 async function main(): Promise<void> {
-  const out: string[] = [];
-  const say = (s: string): void => {
-    out.push(s);
-    console.log(s);
-  };
+  const { say, text } = transcript();
   say(machineLine());
   installRuntime();
   const server = await DevServer.start({ headless: true, dynamicConfig: DEV_DYNAMIC_CONFIG });
@@ -217,7 +213,7 @@ async function main(): Promise<void> {
       durationSeconds: DURATION_S,
       results,
       checks,
-      output: out.join('\n'),
+      output: text(),
     });
     console.log(`\nresults: ${path}`);
   } finally {

@@ -43,6 +43,7 @@ import {
   runMain,
   summarize,
   table,
+  transcript,
   verdict,
   writeResults,
 } from './lib/harness';
@@ -342,11 +343,7 @@ interface BigRun {
 }
 
 async function main(): Promise<void> {
-  const out: string[] = [];
-  const say = (s: string): void => {
-    out.push(s);
-    console.log(s);
-  };
+  const { say, text } = transcript();
   say(machineLine());
   const tStart = now();
 
@@ -626,7 +623,7 @@ async function main(): Promise<void> {
       layered: rows.map(({ run: r, boundMs, wallOverBound }) => ({ ...r, boundMs, wallOverBound })),
       historyLimit: HISTORY_LIMIT,
       totalSeconds: round((now() - tStart) / 1000, 1),
-      output: out.join('\n'),
+      output: text(),
     });
     console.log(`\nresults: ${path}`);
   } finally {

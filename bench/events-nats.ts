@@ -31,6 +31,7 @@ import {
   runMain,
   summarize,
   table,
+  transcript,
   verdict,
   writeResults,
   type Summary,
@@ -61,11 +62,7 @@ class TimedBus implements EventBus {
 }
 
 async function main(): Promise<void> {
-  const out: string[] = [];
-  const say = (s: string): void => {
-    out.push(s);
-    console.log(s);
-  };
+  const { say, text } = transcript();
   say(machineLine());
   installRuntime();
   const tStart = now();
@@ -235,7 +232,7 @@ async function main(): Promise<void> {
       drainMs: round(drainMs, 0),
       checks,
       totalSeconds: round((now() - tStart) / 1000, 1),
-      output: out.join('\n'),
+      output: text(),
     });
     console.log(`\nresults: ${path}`);
   } finally {

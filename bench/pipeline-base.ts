@@ -25,7 +25,7 @@ import { BaseBackend } from '../src/backends/base';
 import { JsonlAuditStore, MemoryAuditStore, type AuditStore } from '../src/events/audit-store';
 import type { AuditRecord } from '../src/core';
 import { NOOP_TASK, noFlags, noopRegistry, noopTask } from './lib/noop-task';
-import { machineLine, now, pool, ratio, round, runMain, table, verdict, writeResults } from './lib/harness';
+import { machineLine, now, pool, ratio, round, runMain, table, transcript, verdict, writeResults } from './lib/harness';
 
 const CONCURRENCY = Number(process.env.BENCH_BASE_CONCURRENCY ?? 64);
 const WARMUP_RUNS = 3_000;
@@ -260,11 +260,7 @@ async function longSequence(path: string): Promise<Long> {
 
 async function main(): Promise<void> {
   const dir = mkdtempSync(join(tmpdir(), 'cascadence-bench-base-'));
-  const out: string[] = [];
-  const say = (s: string): void => {
-    out.push(s);
-    console.log(s);
-  };
+  const { say, text } = transcript();
   try {
     say(machineLine());
     say(`pipeline-base: no-op five-stage task, BaseBackend.run, ${CONCURRENCY} in flight`);
@@ -447,7 +443,7 @@ async function main(): Promise<void> {
       },
       steadiness: { tightLoop: tight, loopTurnBetweenRuns: turns },
       longRun: long,
-      output: out.join('\n'),
+      output: text(),
     });
     console.log(`\nresults: ${path}`);
   } finally {

@@ -45,6 +45,7 @@ import {
   runMain,
   summarize,
   table,
+  transcript,
   verdict,
   writeResults,
   type Summary,
@@ -118,11 +119,7 @@ const BASELINE = 'baseline';
 const rotated = <T>(sides: readonly T[], r: number): T[] => sides.map((_s, i) => sides[(i + r) % sides.length] as T);
 
 async function main(): Promise<void> {
-  const out: string[] = [];
-  const say = (s: string): void => {
-    out.push(s);
-    console.log(s);
-  };
+  const { say, text } = transcript();
   say(machineLine());
   installRuntime();
   const tStart = now();
@@ -337,7 +334,7 @@ async function main(): Promise<void> {
       targetLocalThroughput: TARGET_LOCAL_THROUGHPUT,
       checks,
       totalSeconds: round((now() - tStart) / 1000, 1),
-      output: out.join('\n'),
+      output: text(),
     });
     console.log(`\nresults: ${path}`);
   } finally {

@@ -42,6 +42,7 @@ import {
   runMain,
   summarize,
   table,
+  transcript,
   verdict,
   writeResults,
   type Summary,
@@ -274,11 +275,7 @@ async function holdPipelines(
 }
 
 async function main(): Promise<void> {
-  const out: string[] = [];
-  const say = (s: string): void => {
-    out.push(s);
-    console.log(s);
-  };
+  const { say, text } = transcript();
   say(machineLine());
   if (!existsSync(join(DIST, 'cli', 'main.js'))) throw new Error('dist/ is missing: run `npm run build` first');
   const lookup = () =>
@@ -486,7 +483,7 @@ async function main(): Promise<void> {
         met: null,
       },
     ],
-    output: out.join('\n'),
+    output: text(),
   });
   console.log(`\nresults: ${path}`);
 }

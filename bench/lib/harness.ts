@@ -200,3 +200,15 @@ export function mulberry32(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
   };
 }
+
+/** What a benchmark prints, kept for its results file: `say` prints a line and keeps it; `text()` is all of them. */
+export function transcript(): { say(line: string): void; text(): string } {
+  const lines: string[] = [];
+  return {
+    say(line) {
+      lines.push(line);
+      console.log(line);
+    },
+    text: () => lines.join('\n'),
+  };
+}
