@@ -21,6 +21,7 @@ import {
   pipelineWorkflowId,
 } from '../../core/ids';
 import { visibilityQuery } from './visibility';
+import { RunRefWaiter } from './run-lookup';
 import {
   rootMessage,
   runDetails,
@@ -100,8 +101,6 @@ export interface TemporalBackendOptions extends Omit<TaskCatalogue, 'state'> {
   workerConnection?: NativeConnection;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
 /** Every capability: runs and their operations, DAGs, schedules, histories, browsing and recovering runs, from any machine. */
 export class TemporalBackend
   implements Backend, RunOperations, DagRunner, Schedules, Histories, RunBrowser, ActionLog, Recovery
@@ -110,6 +109,8 @@ export class TemporalBackend
 
   private readonly options: TemporalBackendOptions & TaskCatalogue;
   private readonly scheduleOps: TemporalSchedules;
+  /** Lookups of run ids visibility has not listed yet, asked for together. */
+  private readonly lookups: RunRefWaiter;
 
   private constructor(
     readonly client: Client,
@@ -119,6 +120,12 @@ export class TemporalBackend
     if (options.watchCatalogue) catalogue.watch();
     this.options = { ...options, state: catalogue };
     this.scheduleOps = new TemporalSchedules(client, this.options);
+    this.lookups = new RunRefWaiter(async function* (query) {
+      for await (const wf of client.workflow.list({ query })) {
+        const runId = wf.searchAttributes[SEARCH_ATTRIBUTE_RUN_ID]?.[0];
+        yield { workflowId: wf.workflowId, ...(typeof runId === 'string' ? { runId } : {}) };
+      }
+    });
   }
 
   /** Connects to the server. @throws CascadenceError CONNECTION. */
@@ -220,20 +227,20 @@ export class TemporalBackend
     // eslint-disable-next-line no-control-regex -- control characters are what is refused here
     if (!runRef.trim() || Buffer.byteLength(runRef) > 1000 || /[\u0000-\u001f\u007f]/.test(runRef)) throw unknown();
     const deadline = Date.now() + LOOKUP_WAIT_MS;
-    for (;;) {
-      for await (const wf of this.client.workflow.list({ query: visibilityQuery({ runId: runRef }) })) {
-        if (!wf.workflowId.includes('/')) return this.client.workflow.getHandle(wf.workflowId);
-      }
-      try {
-        const handle = this.client.workflow.getHandle(runRef);
-        await handle.describe();
-        return handle;
-      } catch (err) {
-        if (!(err instanceof WorkflowNotFoundError)) throw err;
-      }
-      if (Date.now() >= deadline) throw unknown();
-      await sleep(250);
+    for await (const wf of this.client.workflow.list({ query: visibilityQuery({ runId: runRef }) })) {
+      if (!wf.workflowId.includes('/')) return this.client.workflow.getHandle(wf.workflowId);
     }
+    try {
+      const handle = this.client.workflow.getHandle(runRef);
+      await handle.describe();
+      return handle;
+    } catch (err) {
+      if (!(err instanceof WorkflowNotFoundError)) throw err;
+    }
+    // Not listed yet, perhaps: wait for it with every other lookup of this client.
+    const workflowId = await this.lookups.wait(runRef, deadline);
+    if (workflowId === undefined) throw unknown();
+    return this.client.workflow.getHandle(workflowId);
   }
 
   /** The handle of a run that must still be running. @throws CascadenceError UNKNOWN_RUN, RUN_FINISHED. */
