@@ -3,6 +3,7 @@
  * `src/schedules/temporal.ts`), or calendar-driven ones (`./calendar`). Node-only.
  */
 import type { Client } from '@temporalio/client';
+import pLimit from 'p-limit';
 import { scheduleId } from '../../core/ids';
 import { assertKnown, type ScheduleInfo, type ScheduleRequest, type Schedules, type TaskCatalogue } from '../backend';
 import { scheduleFromCalendar, stopCalendarSchedule } from './calendar';
@@ -50,7 +51,7 @@ export class TemporalSchedules implements Schedules {
 
   async schedules(): Promise<ScheduleInfo[]> {
     const { listSchedules } = await import('../../schedules/temporal');
-    return listSchedules(this.client);
+    return listingSlots(() => listSchedules(this.client));
   }
 
   async scheduleAction(task: string, action: 'pause' | 'resume' | 'trigger'): Promise<void> {
@@ -63,3 +64,11 @@ export class TemporalSchedules implements Schedules {
     else await handle.trigger();
   }
 }
+
+/**
+ * Schedule listings read at once in this process; the rest wait their turn, first come first
+ * served. A listing describes every schedule: without a bound, a crowd of listings (the HTTP
+ * fuzzing sent 128 `GET /schedules` at once) piles those reads on the server and some starve
+ * past their clients' timeouts.
+ */
+const listingSlots = pLimit(8);
