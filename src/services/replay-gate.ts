@@ -6,11 +6,11 @@
  * caught before new workers meet old histories. Node-only.
  */
 import { WorkflowNotFoundError, type Client, type WorkflowExecutionInfo } from '@temporalio/client';
-import type { WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import type { WorkflowBundleOption } from '@temporalio/worker';
 import { closedRunsQuery } from '../backends/temporal/visibility';
 import { CascadenceError, rootMessage } from '../core/errors';
 import { SEARCH_ATTRIBUTE_RUN_ID, SEARCH_ATTRIBUTE_TASK } from '../core/ids';
-import { getWorkflowBundle } from '../worker/bundle';
+import { resolveWorkflowBundle } from '../worker/bundle';
 import { ReplayPool, type MismatchEvent } from '../worker/replay-pool';
 import * as workflows from '../workflows';
 
@@ -34,8 +34,11 @@ export interface ReplayGateOptions {
   closedAfter?: Date;
   /** Only runs on this task queue (one deployment's). */
   taskQueue?: string;
-  /** Workflow code to replay against (default: the bundle of `src/workflows`, today's code). */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /**
+   * Workflow code to replay against (default: today's code: the prebuilt bundle when it matches
+   * the compiled workflows, else `src/workflows` bundled now).
+   */
+  workflowBundle?: WorkflowBundleOption;
   /** Histories fetched and replayed at once (default {@link DEFAULT_REPLAY_CONCURRENCY}). */
   concurrency?: number;
 }
@@ -106,7 +109,7 @@ export async function runReplayGate(options: ReplayGateOptions): Promise<ReplayG
   };
   if (runs.length === 0) return report;
   const pool = new ReplayPool({
-    workflowBundle: options.workflowBundle ?? (await getWorkflowBundle()),
+    workflowBundle: options.workflowBundle ?? (await resolveWorkflowBundle()),
     concurrency: report.concurrency,
   });
   const found: Array<ReplayGateFailure | undefined> = [];

@@ -4,7 +4,7 @@
  * today's workflow code no longer replays. Node-only.
  */
 import { historyFromJSON, historyToJSON, type History } from '@temporalio/common/lib/proto-utils';
-import { Worker, type ReplayWorkerOptions, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type ReplayWorkerOptions, type WorkflowBundleOption } from '@temporalio/worker';
 import { auditSinks } from './create-worker';
 
 /** The event a history stops replaying at: the first whose inclusion makes the replay fail. */
@@ -39,7 +39,8 @@ export interface ReplayInput {
 
 /** Options of {@link ReplayPool}. */
 export interface ReplayPoolOptions {
-  workflowBundle: WorkflowBundleWithSourceMap;
+  /** The workflow code: a bundle in memory, or a prebuilt bundle's path (`resolveWorkflowBundle` in ./bundle). */
+  workflowBundle: WorkflowBundleOption;
   /** Replay workers running at once (default 4). */
   concurrency?: number;
 }

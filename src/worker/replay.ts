@@ -2,9 +2,9 @@
  * Replaying a saved history against today's workflow code: `task replay` and the replay tests
  * both go through {@link replayHistory}, with the worker's sinks registered as in production.
  */
-import { Worker, type WorkflowBundleWithSourceMap } from '@temporalio/worker';
+import { Worker, type WorkflowBundleOption } from '@temporalio/worker';
 import { rootMessage } from '../core/errors';
-import { getWorkflowBundle } from './bundle';
+import { resolveWorkflowBundle } from './bundle';
 import { auditSinks } from './create-worker';
 import { installRuntime } from './runtime';
 
@@ -14,8 +14,8 @@ export type ReplayOutcome = { ok: true } | { ok: false; error: string; kind: str
 /** Options of {@link replayHistory}. */
 export interface ReplayOptions {
   workflowId?: string;
-  /** Workflow code to replay against (default: the bundle of `src/workflows`). */
-  workflowBundle?: WorkflowBundleWithSourceMap;
+  /** Workflow code to replay against (default: today's workflows, prebuilt when the bundle matches them). */
+  workflowBundle?: WorkflowBundleOption;
 }
 
 /** Replays `history` (a History object or its JSON form) with the bundled workflows. */
@@ -23,7 +23,7 @@ export async function replayHistory(history: unknown, options: ReplayOptions = {
   try {
     installRuntime();
     await Worker.runReplayHistory(
-      { workflowBundle: options.workflowBundle ?? (await getWorkflowBundle()), sinks: auditSinks(undefined) },
+      { workflowBundle: options.workflowBundle ?? (await resolveWorkflowBundle()), sinks: auditSinks(undefined) },
       history,
       options.workflowId,
     );

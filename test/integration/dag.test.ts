@@ -136,6 +136,23 @@ it('lightweight nodes run inline as activities', async () => {
   expect(kinds).toBe(0);
 });
 
+it('child pipelines start with their task description from the DAG input (no describeTask per node)', async () => {
+  const key = randomUUID();
+  const def: DagDefinition = { name: 'described', nodes: [n('first', key), n('second', key, { dependsOn: ['first'] })] };
+  const handle = await backend.startDagWorkflow({ definition: def, ...IDS });
+  await handle.result();
+  for (const node of ['first', 'second']) {
+    const child = conns.client.workflow.getHandle(`${handle.workflowId}/${node}`);
+    const events = (await child.fetchHistory()).events ?? [];
+    // The `node` task's stages are activities: a local-activity marker could only be describeTask's.
+    const markers = events.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_local_activity');
+    const activities = events.flatMap((e) => e.activityTaskScheduledEventAttributes?.activityType?.name ?? []);
+    expect(markers).toHaveLength(0);
+    expect(activities).not.toContain('describeTask');
+    expect(activities.length).toBeGreaterThan(0);
+  }
+});
+
 it('task run --with-deps runs each prerequisite once, in order, sharing the run id', async () => {
   const { runCli } = await import('../helpers/cli');
   const dir = join(tmpdir(), `cascadence-deps-${randomUUID()}`);

@@ -28,10 +28,12 @@ import {
   runSummary,
   validateContextPayload,
   type AuditRecord,
+  type DagDefinition,
   type DagResult,
   type DagStatus,
   type ContextDelivery,
   type PipelineStatus,
+  type TaskDescription,
 } from '../../core';
 import {
   assertKnown,
@@ -455,7 +457,15 @@ export class TemporalBackend
     return this.client.workflow.start(dagWorkflow, {
       taskQueue: this.options.taskQueue,
       workflowId: dagWorkflowId(request.definition.name, runId),
-      args: [{ definition: request.definition, runId, userHash: ids.userHash, groupHash: ids.groupHash }],
+      args: [
+        {
+          definition: request.definition,
+          runId,
+          userHash: ids.userHash,
+          groupHash: ids.groupHash,
+          descriptions: this.nodeDescriptions(request.definition),
+        },
+      ],
       staticSummary: runSummary({
         task: `dag ${request.definition.name}`,
         description: `${request.definition.nodes.length} nodes`,
@@ -469,6 +479,13 @@ export class TemporalBackend
       typedSearchAttributes: pipelineSearchAttributes(`dag:${request.definition.name}`, ids.groupHash, runId),
       ...this.eager,
     });
+  }
+
+  /** The task description of every task a DAG's nodes run, from this client's registry. */
+  private nodeDescriptions(definition: DagDefinition): Record<string, TaskDescription> {
+    const descriptions: Record<string, TaskDescription> = {};
+    for (const node of definition.nodes) descriptions[node.task] ??= this.options.registry.describe(node.task);
+    return descriptions;
   }
 
   async startDag(request: DagRunRequest): Promise<string> {
