@@ -79,8 +79,13 @@ export class JsonlAuditStore implements AuditStore {
     this.buffered += line.length;
     if (this.buffered >= AUDIT_FLUSH_BYTES) this.flushSync();
     else if (!this.scheduled) {
+      // One pending flush at a time, whatever flushes in between: a loop that never yields
+      // would otherwise queue one more setImmediate after every synchronous flush.
       this.scheduled = true;
-      setImmediate(() => this.flushSync());
+      setImmediate(() => {
+        this.scheduled = false;
+        this.flushSync();
+      });
     }
   }
 
@@ -97,7 +102,6 @@ export class JsonlAuditStore implements AuditStore {
 
   /** Writes everything appended so far. */
   flushSync(): void {
-    this.scheduled = false;
     if (this.buffer.length === 0) return;
     const text = this.buffer.join('');
     this.buffer = [];

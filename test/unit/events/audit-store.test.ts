@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { BaseBackend } from '../../../src/backends/base';
 import { TaskStateStore } from '../../../src/runtime/task-state';
-import { JsonlAuditStore } from '../../../src/events/audit-store';
+import { AUDIT_FLUSH_BYTES, JsonlAuditStore } from '../../../src/events/audit-store';
 import { createDefaultRegistry } from '../../../src/plugins/builtin';
 
 const dir = mkdtempSync(join(tmpdir(), 'cascadence-audit-'));
@@ -61,4 +61,34 @@ it('skips a torn last line (a crash mid-write), reads every complete record, and
   reopened.append({ ...rec, run_id: 'r3' });
   expect((await reopened.read('t', 'r3')).map((r) => r.run_id)).toEqual(['r3']);
   await reopened.close();
+});
+
+it('a loop that never yields keeps one pending flush, however many times the buffer fills', async () => {
+  const path = join(dir, `${randomUUID()}.jsonl`);
+  const store = new JsonlAuditStore(path);
+  const rec = {
+    task: 't',
+    stage: 'run' as const,
+    status: 'success' as const,
+    run_id: 'r',
+    user_hash: 'u',
+    group_hash: 'g',
+    output: 'x'.repeat(1000),
+    time: 'x',
+  };
+  const immediates = jest.spyOn(global, 'setImmediate');
+  try {
+    // About ten synchronous flushes at AUDIT_FLUSH_BYTES (64 KiB), without an event-loop turn.
+    for (let i = 0; i < 650; i++) {
+      store.append({ ...rec, run_id: `r${i}` });
+      expect(store.pendingBytes).toBeLessThanOrEqual(AUDIT_FLUSH_BYTES + 2000);
+    }
+    expect(immediates).toHaveBeenCalledTimes(1);
+  } finally {
+    immediates.mockRestore();
+  }
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(store.pendingBytes).toBe(0);
+  expect(readFileSync(path, 'utf8').trim().split('\n')).toHaveLength(650);
+  await store.close();
 });
