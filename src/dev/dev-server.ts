@@ -38,14 +38,19 @@ export interface DevServerOptions {
  * Dynamic config of every dev server Cascadence starts (`task dev`, the quick start, the
  * tests, the benchmarks). The history service's queue readers poll at most 20 times a second by
  * default (`history.*ProcessorMaxPollRPS`): once the limiter's burst is spent every task
- * dispatch waits ~45 ms, and a five-stage run takes ~550 ms instead of 60-90 ms. Eager workflow
- * start is on by default in the pinned server; it is set anyway, so a server whose default
- * differs still hands a run's first workflow task to a worker in the starting process.
+ * dispatch waits ~45 ms, and a five-stage run takes ~550 ms instead of 60-90 ms. The frontend
+ * answers at most 10 visibility requests a second per namespace by default
+ * (`frontend.namespaceRPS.visibility`: listing and counting runs, listing schedules); past that
+ * it refuses with RESOURCE_EXHAUSTED, which the client retries with a backoff of up to 5 s a try,
+ * so under a crowd of API requests (run listings, the dashboard, run lookups) some waited over
+ * 20 s. Eager workflow start is on by default in the pinned server; it is set anyway, so a server
+ * whose default differs still hands a run's first workflow task to a worker in the starting process.
  */
 export const DEV_DYNAMIC_CONFIG: Readonly<Record<string, number | boolean>> = {
   'history.transferProcessorMaxPollRPS': 10_000,
   'history.timerProcessorMaxPollRPS': 10_000,
   'history.visibilityProcessorMaxPollRPS': 10_000,
+  'frontend.namespaceRPS.visibility': 10_000,
   'system.enableEagerWorkflowStart': true,
 };
 
