@@ -7,8 +7,9 @@
  *     ids with Maps). Median of several runs after a warm-up. Target: validateDag under 200 ms.
  *  2. A 1,000-node layered DAG of no-op nodes (20 layers of 50, each node depending on 2 nodes
  *     of the previous layer) through `TemporalBackend.runDag` on a dev server started here,
- *     with a worker in this process: once with child-workflow nodes, once with `lightweight`
- *     (inline activity) nodes. The wall time is compared with the critical-path bound =
+ *     with a worker in this process: once with child-workflow nodes, once with child-workflow
+ *     nodes whose task runs its stage as a local activity (`stageMode: 'local'`), once with
+ *     `lightweight` (inline activity) nodes. The wall time is compared with the critical-path bound =
  *     layers x the median wall time of a single-node DAG run (same node kind, same server);
  *     the DAG workflow's history length is fetched and checked against Temporal's 51,200-event
  *     limit.
@@ -93,6 +94,18 @@ const WORKER_SETTINGS = {
 const TASK = 'bench-dag-noop';
 /** The node task: only `run`, returning a small constant. */
 const noopNode: Task = { description: 'benchmark: one no-op run stage', run: () => 1 };
+/** The same task with its stage a local activity (the `child-local` node kind). */
+const LOCAL_TASK = 'bench-dag-noop-local';
+const noopLocalNode: Task = { ...noopNode, options: { stageMode: 'local' } };
+
+/** How the DAG's nodes run: child pipelines (regular or local-activity stages), or lightweight. */
+type NodeKind = 'child' | 'child-local' | 'lightweight';
+const KINDS: readonly NodeKind[] = ['child', 'child-local', 'lightweight'];
+const KIND_LABEL: Record<NodeKind, string> = {
+  child: 'child workflow',
+  'child-local': 'child workflow, local stage',
+  lightweight: 'lightweight',
+};
 
 // ---------------------------------------------------------------------------------------------
 // Part 1: validation and ordering
@@ -282,7 +295,7 @@ function benchValidation(say: (s: string) => void): ValidationResult {
 // Part 2: a 1,000-node DAG on the dev server
 
 /** `layers` layers of `width` nodes; each node after the first layer depends on FAN_IN distinct nodes of the previous one (seeded). */
-function layeredDag(name: string, layers: number, width: number, lightweight: boolean): DagDefinition {
+function layeredDag(name: string, layers: number, width: number, kind: NodeKind): DagDefinition {
   const rand = mulberry32(SEED + layers * 1000 + width);
   const id = (l: number, i: number): string => `l${l}-n${i}`;
   const nodes: DagNode[] = [];
@@ -292,9 +305,9 @@ function layeredDag(name: string, layers: number, width: number, lightweight: bo
       if (l > 0) while (deps.size < Math.min(FAN_IN, width)) deps.add(id(l - 1, Math.floor(rand() * width)));
       nodes.push({
         id: id(l, i),
-        task: TASK,
+        task: kind === 'child-local' ? LOCAL_TASK : TASK,
         ...(deps.size > 0 ? { dependsOn: [...deps] } : {}),
-        ...(lightweight ? { lightweight: true } : {}),
+        ...(kind === 'lightweight' ? { lightweight: true } : {}),
       });
     }
   }
@@ -328,7 +341,7 @@ async function historyShape(client: Client, workflowId: string): Promise<History
 
 /** One big DAG run: finished (with figures), or stopped at the deadline (with how far it got). */
 interface BigRun {
-  kind: 'child' | 'lightweight';
+  kind: NodeKind;
   layers: number;
   width: number;
   nodes: number;
@@ -358,7 +371,7 @@ async function main(): Promise<void> {
   try {
     connection = await NativeConnection.connect({ address: server.address });
     const taskQueue = `bench-dag-${randomUUID()}`;
-    const registry = new TaskRegistry().register(TASK, noopNode);
+    const registry = new TaskRegistry().register(TASK, noopNode).register(LOCAL_TASK, noopLocalNode);
     const tWorker = now();
     worker = await Worker.create({
       connection,
@@ -403,27 +416,22 @@ async function main(): Promise<void> {
     };
 
     // Single-node DAG runs (the per-layer unit of the critical-path bound), alternating the kinds.
-    const single = {
-      child: layeredDag('bench-single-child', 1, 1, false),
-      lightweight: layeredDag('bench-single-light', 1, 1, true),
-    };
-    const singleSamples = async (): Promise<{ child: number[]; lightweight: number[] }> => {
-      const s = { child: [] as number[], lightweight: [] as number[] };
+    const single = Object.fromEntries(
+      KINDS.map((k) => [k, layeredDag(`bench-single-${k}`, 1, 1, k)]),
+    ) as Record<NodeKind, DagDefinition>;
+    const singleSamples = async (): Promise<Record<NodeKind, number[]>> => {
+      const s: Record<NodeKind, number[]> = { child: [], 'child-local': [], lightweight: [] };
       for (let i = 0; i < SINGLE_RUNS; i++) {
-        for (const kind of i % 2 === 0 ? (['child', 'lightweight'] as const) : (['lightweight', 'child'] as const))
-          s[kind].push(await runOnce(single[kind]));
+        for (const kind of i % 2 === 0 ? KINDS : [...KINDS].reverse()) s[kind].push(await runOnce(single[kind]));
       }
       return s;
     };
-    for (let i = 0; i < SINGLE_WARMUP; i++) {
-      await runOnce(single.child);
-      await runOnce(single.lightweight);
-    }
+    for (let i = 0; i < SINGLE_WARMUP; i++) for (const kind of KINDS) await runOnce(single[kind]);
     const singleBefore = await singleSamples();
 
     /** Runs a big layered DAG with a deadline; on the deadline, records its progress and terminates it. */
-    const big = async (kind: 'child' | 'lightweight', layers: number): Promise<BigRun> => {
-      const def = layeredDag(`bench-${kind}-${layers}x${WIDTH}`, layers, WIDTH, kind === 'lightweight');
+    const big = async (kind: NodeKind, layers: number): Promise<BigRun> => {
+      const def = layeredDag(`bench-${kind}-${layers}x${WIDTH}`, layers, WIDTH, kind);
       const runId = randomUUID();
       const workflowId = dagWorkflowId(def.name, runId);
       const cpu0 = process.cpuUsage();
@@ -489,6 +497,11 @@ async function main(): Promise<void> {
     say(
       `  ${child.finished ? 'finished' : `STOPPED at the ${DEADLINE_S} s deadline after ${child.succeeded} of ${child.nodes} nodes`} in ${round(child.wallMs / 1000, 1)} s`,
     );
+    say(`running ${LAYERS} x ${WIDTH} = ${LAYERS * WIDTH} child-workflow nodes with a local-activity stage ...`);
+    const childLocal = await big('child-local', LAYERS);
+    say(
+      `  ${childLocal.finished ? 'finished' : `STOPPED at the ${DEADLINE_S} s deadline after ${childLocal.succeeded} of ${childLocal.nodes} nodes`} in ${round(childLocal.wallMs / 1000, 1)} s`,
+    );
     let childFallback: BigRun | undefined;
     if (!child.finished) {
       say(
@@ -501,23 +514,30 @@ async function main(): Promise<void> {
     }
 
     const singleAfter = await singleSamples();
-    const unit = {
-      child: summarize([...singleBefore.child, ...singleAfter.child]),
-      lightweight: summarize([...singleBefore.lightweight, ...singleAfter.lightweight]),
-    };
-    const unitBefore = { child: summarize(singleBefore.child), lightweight: summarize(singleBefore.lightweight) };
-    const unitAfter = { child: summarize(singleAfter.child), lightweight: summarize(singleAfter.lightweight) };
+    const byKind = <T>(f: (k: NodeKind) => T): Record<NodeKind, T> =>
+      Object.fromEntries(KINDS.map((k) => [k, f(k)])) as Record<NodeKind, T>;
+    const unit = byKind((k) => summarize([...singleBefore[k], ...singleAfter[k]]));
+    const unitBefore = byKind((k) => summarize(singleBefore[k]));
+    const unitAfter = byKind((k) => summarize(singleAfter[k]));
 
-    const rows = [light, child, ...(childFallback ? [childFallback] : [])].map((r) => {
+    const cpuPerNode = (r: BigRun): number => round((r.processCpuMs + r.serverCpuMs) / r.succeeded, 1);
+    const rows = [light, child, childLocal, ...(childFallback ? [childFallback] : [])].map((r) => {
       const boundMs = round(r.layers * unit[r.kind].p50, 0);
-      return { run: r, boundMs, wallOverBound: ratio(r.wallMs, boundMs) };
+      return {
+        run: r,
+        boundMs,
+        wallOverBound: ratio(r.wallMs, boundMs),
+        cpuPerNodeMs: cpuPerNode(r),
+        // Against the default node kind (child pipelines with regular stages) of the same run.
+        cpuPerNodeVsChild: ratio(cpuPerNode(r), cpuPerNode(child)),
+      };
     });
     say(
       table(
         `single-node DAG through runDag (the critical-path unit): ${SINGLE_RUNS} runs each before and ${SINGLE_RUNS} after the big runs, alternating; ms`,
         ['node kind', 'median (all)', 'median before', 'median after', 'min', 'max'],
-        (['child', 'lightweight'] as const).map((k) => [
-          k === 'child' ? 'child workflow' : 'lightweight',
+        KINDS.map((k) => [
+          KIND_LABEL[k],
           unit[k].p50,
           unitBefore[k].p50,
           unitAfter[k].p50,
@@ -540,10 +560,11 @@ async function main(): Promise<void> {
           'CPU bench process (s)',
           'CPU dev server (s)',
           'CPU / node (ms)',
+          'CPU / node vs child',
           `CPU floor on ${cpus().length} cores (s)`,
         ],
-        rows.map(({ run: r, boundMs, wallOverBound }) => [
-          `${r.kind === 'child' ? 'child workflow' : 'lightweight'} (${r.layers}x${r.width})`,
+        rows.map(({ run: r, boundMs, wallOverBound, cpuPerNodeMs, cpuPerNodeVsChild }) => [
+          `${KIND_LABEL[r.kind]} (${r.layers}x${r.width})`,
           r.nodes,
           r.finished ? 'yes' : `NO: ${r.succeeded} done at deadline`,
           round(r.wallMs / 1000, 2),
@@ -552,7 +573,8 @@ async function main(): Promise<void> {
           r.nodesPerSec,
           round(r.processCpuMs / 1000, 1),
           round(r.serverCpuMs / 1000, 1),
-          round((r.processCpuMs + r.serverCpuMs) / r.succeeded, 1),
+          cpuPerNodeMs,
+          cpuPerNodeVsChild,
           round((r.processCpuMs + r.serverCpuMs) / 1000 / cpus().length, 1),
         ]),
       ),
@@ -575,7 +597,7 @@ async function main(): Promise<void> {
         rows.map(({ run: r }) => {
           const h = r.history as HistoryShape;
           return [
-            `${r.kind === 'child' ? 'child workflow' : 'lightweight'} (${r.layers}x${r.width})${r.finished ? '' : ' (stopped)'}`,
+            `${KIND_LABEL[r.kind]} (${r.layers}x${r.width})${r.finished ? '' : ' (stopped)'}`,
             r.nodes,
             h.events,
             r.finished ? round(h.events / r.nodes, 2) : 'n/a',
@@ -620,7 +642,7 @@ async function main(): Promise<void> {
       },
       validation,
       singleNodeMs: { all: unit, before: unitBefore, after: unitAfter },
-      layered: rows.map(({ run: r, boundMs, wallOverBound }) => ({ ...r, boundMs, wallOverBound })),
+      layered: rows.map(({ run: r, ...figures }) => ({ ...r, ...figures })),
       historyLimit: HISTORY_LIMIT,
       totalSeconds: round((now() - tStart) / 1000, 1),
       output: text(),

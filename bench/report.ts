@@ -178,6 +178,22 @@ const EXTRACTORS: Record<string, (r: Json) => Array<Omit<Figure, 'benchmark'>>> 
         met: bound > 0 ? run.wallMs / bound <= 1.2 : null,
       });
     }
+    // CPU per node (bench process + dev server) of the other node kinds against child pipelines
+    // with regular stages, the default, in the same run.
+    const child = ((r.layered ?? []) as Json[]).find((run) => run.kind === 'child');
+    for (const run of (r.layered ?? []) as Json[]) {
+      if (run.kind === 'child' || run.cpuPerNodeMs === undefined || !child) continue;
+      out.push({
+        figure: `${run.nodes}-node DAG CPU per node (${run.kind})`,
+        unit: 'ms',
+        value: run.cpuPerNodeMs,
+        baseline: child.cpuPerNodeMs ?? null,
+        baselineLabel: 'child pipelines, regular stages',
+        ratio: run.cpuPerNodeVsChild ?? null,
+        target: '≤ 0.5×',
+        met: typeof run.cpuPerNodeVsChild === 'number' ? run.cpuPerNodeVsChild <= 0.5 : null,
+      });
+    }
     return out;
   },
   'events-nats': (r) =>
