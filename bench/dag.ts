@@ -416,9 +416,10 @@ async function main(): Promise<void> {
     };
 
     // Single-node DAG runs (the per-layer unit of the critical-path bound), alternating the kinds.
-    const single = Object.fromEntries(
-      KINDS.map((k) => [k, layeredDag(`bench-single-${k}`, 1, 1, k)]),
-    ) as Record<NodeKind, DagDefinition>;
+    const single = Object.fromEntries(KINDS.map((k) => [k, layeredDag(`bench-single-${k}`, 1, 1, k)])) as Record<
+      NodeKind,
+      DagDefinition
+    >;
     const singleSamples = async (): Promise<Record<NodeKind, number[]>> => {
       const s: Record<NodeKind, number[]> = { child: [], 'child-local': [], lightweight: [] };
       for (let i = 0; i < SINGLE_RUNS; i++) {
@@ -536,14 +537,7 @@ async function main(): Promise<void> {
       table(
         `single-node DAG through runDag (the critical-path unit): ${SINGLE_RUNS} runs each before and ${SINGLE_RUNS} after the big runs, alternating; ms`,
         ['node kind', 'median (all)', 'median before', 'median after', 'min', 'max'],
-        KINDS.map((k) => [
-          KIND_LABEL[k],
-          unit[k].p50,
-          unitBefore[k].p50,
-          unitAfter[k].p50,
-          unit[k].min,
-          unit[k].max,
-        ]),
+        KINDS.map((k) => [KIND_LABEL[k], unit[k].p50, unitBefore[k].p50, unitAfter[k].p50, unit[k].min, unit[k].max]),
       ),
     );
     say(

@@ -138,7 +138,10 @@ it('lightweight nodes run inline as activities', async () => {
 
 it('child pipelines start with their task description from the DAG input (no describeTask per node)', async () => {
   const key = randomUUID();
-  const def: DagDefinition = { name: 'described', nodes: [n('first', key), n('second', key, { dependsOn: ['first'] })] };
+  const def: DagDefinition = {
+    name: 'described',
+    nodes: [n('first', key), n('second', key, { dependsOn: ['first'] })],
+  };
   const handle = await backend.startDagWorkflow({ definition: def, ...IDS });
   await handle.result();
   for (const node of ['first', 'second']) {
