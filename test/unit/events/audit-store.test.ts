@@ -40,25 +40,27 @@ it('keeps every record of every run, readable per task and per run, with hashed 
   expect(text).not.toContain(rawGroup);
 });
 
+/** One record, as the stores hold it. */
+const RECORD = {
+  task: 't',
+  stage: 'run' as const,
+  status: 'success' as const,
+  run_id: 'r',
+  user_hash: 'u',
+  group_hash: 'g',
+  time: 'x',
+};
+
 it('skips a torn last line (a crash mid-write), reads every complete record, and appends after it intact', async () => {
   const path = join(dir, `${randomUUID()}.jsonl`);
   const store = new JsonlAuditStore(path);
-  const rec = {
-    task: 't',
-    stage: 'run' as const,
-    status: 'success' as const,
-    run_id: 'r',
-    user_hash: 'u',
-    group_hash: 'g',
-    time: 'x',
-  };
-  store.append(rec);
-  store.append({ ...rec, run_id: 'r2' });
+  store.append(RECORD);
+  store.append({ ...RECORD, run_id: 'r2' });
   await store.close();
   appendFileSync(path, '{"task":"t","stage":"ru');
   const reopened = new JsonlAuditStore(path);
   expect((await reopened.read('t')).map((r) => r.run_id)).toEqual(['r', 'r2']);
-  reopened.append({ ...rec, run_id: 'r3' });
+  reopened.append({ ...RECORD, run_id: 'r3' });
   expect((await reopened.read('t', 'r3')).map((r) => r.run_id)).toEqual(['r3']);
   await reopened.close();
 });
@@ -66,16 +68,7 @@ it('skips a torn last line (a crash mid-write), reads every complete record, and
 it('a loop that never yields keeps one pending flush, however many times the buffer fills', async () => {
   const path = join(dir, `${randomUUID()}.jsonl`);
   const store = new JsonlAuditStore(path);
-  const rec = {
-    task: 't',
-    stage: 'run' as const,
-    status: 'success' as const,
-    run_id: 'r',
-    user_hash: 'u',
-    group_hash: 'g',
-    output: 'x'.repeat(1000),
-    time: 'x',
-  };
+  const rec = { ...RECORD, output: 'x'.repeat(1000) };
   const immediates = jest.spyOn(global, 'setImmediate');
   try {
     // About ten synchronous flushes at AUDIT_FLUSH_BYTES (64 KiB), without an event-loop turn.
