@@ -99,11 +99,52 @@ export function validateCron(expression: string, timezone = 'UTC'): string {
   return normalised;
 }
 
-/** The next `count` fire times of a (valid) expression after `from`. */
+/** How far `timeZone`'s wall clock is ahead of UTC at `date`, in ms. */
+function utcOffsetMs(date: Date, timeZone: string): number {
+  const parts = new Intl.DateTimeFormat('en-US', {
+    timeZone,
+    hourCycle: 'h23',
+    year: 'numeric',
+    month: 'numeric',
+    day: 'numeric',
+    hour: 'numeric',
+    minute: 'numeric',
+    second: 'numeric',
+  }).formatToParts(date);
+  const part = (type: Intl.DateTimeFormatPartTypes): number => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return wall - Math.floor(date.getTime() / 1000) * 1000;
+}
+
+/**
+ * The next `count` fire times of a (valid) expression after `from`, strictly increasing. In the
+ * hour a DST change repeats (clocks go back), croner maps a wall time to its first occurrence,
+ * which is before `from` when `from` is in the second one: such a run is at the second
+ * occurrence of the same wall time instead.
+ */
 export function nextRuns(expression: string, timezone = 'UTC', count = 3, from = new Date()): Date[] {
+  let cron: Cron;
   try {
-    return new Cron(expression, { timezone, paused: true, legacyMode: true }).nextRuns(count, from);
+    cron = new Cron(expression, { timezone, paused: true, legacyMode: true });
   } catch {
-    return []; // croner gives up (or overflows its stack) on dates that never exist, e.g. 31 April
+    return [];
   }
+  const runs: Date[] = [];
+  let after = from;
+  while (runs.length < count) {
+    let next: Date | null;
+    try {
+      next = cron.nextRun(after);
+    } catch {
+      break; // croner gives up (or overflows its stack) on dates that never exist, e.g. 31 April
+    }
+    if (!next) break;
+    if (next.getTime() <= after.getTime()) {
+      next = new Date(next.getTime() + utcOffsetMs(next, timezone) - utcOffsetMs(after, timezone));
+      if (next.getTime() <= after.getTime()) break; // not a repeated hour: nothing sound to return
+    }
+    runs.push(next);
+    after = next;
+  }
+  return runs;
 }

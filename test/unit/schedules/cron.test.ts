@@ -267,6 +267,20 @@ describe('nextRuns', () => {
     for (let i = 1; i < runs.length; i++) expect(runs[i]!.getTime()).toBeGreaterThan(runs[i - 1]!.getTime());
   });
 
+  it('from inside the hour a DST change repeats, the next runs come after `from` (found by the fuzzing)', () => {
+    // 2027-11-07, New York: 02:00 EDT goes back to 01:00 EST; 06:00Z is the second 01:00.
+    const from = new Date('2027-11-07T06:00:00.000Z');
+    expect(nextRuns('0-42/1 * */1 * 0-0/1', 'America/New_York', 3, from).map((d) => d.toISOString())).toEqual([
+      '2027-11-07T06:01:00.000Z',
+      '2027-11-07T06:02:00.000Z',
+      '2027-11-07T06:03:00.000Z',
+    ]);
+    // From the first 01:45 (EDT), a daily 01:30 is next the day after, as croner fires it.
+    expect(nextRuns('30 1 * * *', 'America/New_York', 1, new Date('2027-11-07T05:45:00Z'))).toEqual([
+      new Date('2027-11-08T06:30:00.000Z'),
+    ]);
+  });
+
   it('does not overflow the stack for an expression that never fires, and validation rejects it', () => {
     expect(nextRuns('0 0 31 4,6,9,11 *', 'UTC', 3, FROM)).toEqual([]);
     expect(() => validateCron('0 0 31 4,6,9,11 *')).toThrow(/never fires/);
