@@ -13,7 +13,10 @@
  *      keeps it bounded).
  *  (d) memory: one tight-loop sequence of 1,000,000 runs (BENCH_LONG_RUNS) on the JSONL store:
  *      RSS at run 100,000 vs at the end (target: flat, within 10%), and the most the store ever
- *      held unwritten (target: at most 8 MiB; it flushes at 64 KiB).
+ *      held unwritten (target: at most 8 MiB; it flushes at 64 KiB). Each sample is taken after
+ *      a full garbage collection (`npm run bench` runs node with --expose-gc): without it, RSS
+ *      follows the heap's capacity, which V8 grows and shrinks with the allocation rate
+ *      (76-170 MiB in one sequence), not what the process holds.
  *
  * Run: `npm run bench -- pipeline-base`, or
  * `node -r ts-node/register/transpile-only bench/pipeline-base.ts`.
@@ -225,8 +228,13 @@ interface Long {
   rssMet: boolean;
   maxUnwrittenKiB: number;
   unwrittenMet: boolean;
-  samples: Array<{ runs: number; rssMiB: number }>;
+  /** Whether each sample followed a full GC (node ran with --expose-gc). */
+  afterGc: boolean;
+  samples: Array<{ runs: number; rssMiB: number; heapMiB: number }>;
 }
+
+/** A full garbage collection, when node runs with --expose-gc. */
+const collect = (globalThis as { gc?: () => void }).gc;
 
 /** (d): LONG_RUNS runs in a tight loop on one JSONL store, sampling RSS and the store's unwritten bytes. */
 async function longSequence(path: string): Promise<Long> {
@@ -240,8 +248,11 @@ async function longSequence(path: string): Promise<Long> {
     () => backend.run(REQUEST),
     (completed) => {
       if (store.pendingBytes > maxUnwritten) maxUnwritten = store.pendingBytes;
-      if (completed % LONG_FROM === 0)
-        samples.push({ runs: completed, rssMiB: round(process.memoryUsage().rss / 2 ** 20, 0) });
+      if (completed % LONG_FROM === 0) {
+        collect?.();
+        const m = process.memoryUsage();
+        samples.push({ runs: completed, rssMiB: round(m.rss / 2 ** 20, 0), heapMiB: round(m.heapUsed / 2 ** 20, 1) });
+      }
     },
   );
   await backend.close();
@@ -254,6 +265,7 @@ async function longSequence(path: string): Promise<Long> {
     rssMet: end <= from * LONG_RSS_BAND,
     maxUnwrittenKiB: round(maxUnwritten / 1024, 1),
     unwrittenMet: maxUnwritten <= MAX_UNWRITTEN,
+    afterGc: collect !== undefined,
     samples,
   };
 }
@@ -403,7 +415,9 @@ async function main(): Promise<void> {
         ],
       ),
     );
-    say(`memory, long sequence: ${long.samples.map((m) => `${m.runs / 1000}k: rss ${m.rssMiB} MiB`).join('; ')}`);
+    say(
+      `memory, long sequence${long.afterGc ? ', each after a full GC' : ' (no --expose-gc: RSS as it is, GC pending)'}: ${long.samples.map((m) => `${m.runs / 1000}k: rss ${m.rssMiB} / heap ${m.heapMiB} MiB`).join('; ')}`,
+    );
 
     const path = await writeResults('pipeline-base', {
       settings: {

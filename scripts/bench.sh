@@ -31,7 +31,8 @@ for name in "${SELECTED[@]}"; do
   echo
   echo "=== $name ==="
   t0=$SECONDS
-  node -r ts-node/register/transpile-only "bench/$name.ts"
+  # --expose-gc: pipeline-base samples memory after a full collection.
+  node --expose-gc -r ts-node/register/transpile-only "bench/$name.ts"
   echo "($name took $((SECONDS - t0)) s)"
 done
 echo
