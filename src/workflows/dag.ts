@@ -50,7 +50,7 @@ export interface DagRequest {
   groupHash: string;
   /**
    * The nodes' task descriptions by task name, when the client that starts the DAG knows them:
-   * each node's pipeline then starts without asking a worker for its task first (one local
+   * each child pipeline then starts without asking a worker for its task first (one local
    * activity less per node). Nodes whose task is missing here ask, as before.
    */
   descriptions?: Record<string, TaskDescription>;
@@ -104,7 +104,11 @@ export async function dagWorkflow(request: DagRequest): Promise<DagResult> {
   /** What a node's pipeline runs with (the child workflow's input, or the inline activity's). */
   const nodeRequest = (node: DagNode, upstream: Record<string, unknown>): PipelineRequest => {
     const options = nodeOptions(node);
-    const description = request.descriptions?.[node.task];
+    // A lightweight node's pipeline runs on the worker, which knows its tasks: only children need it.
+    const description =
+      !node.lightweight && request.descriptions && Object.prototype.hasOwnProperty.call(request.descriptions, node.task)
+        ? request.descriptions[node.task]
+        : undefined;
     return {
       task: node.task,
       runId: request.runId,

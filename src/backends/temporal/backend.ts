@@ -481,11 +481,10 @@ export class TemporalBackend
     });
   }
 
-  /** The task description of every task a DAG's nodes run, from this client's registry. */
+  /** The task description of every task the DAG's child pipelines run, from this client's registry. */
   private nodeDescriptions(definition: DagDefinition): Record<string, TaskDescription> {
-    const descriptions: Record<string, TaskDescription> = {};
-    for (const node of definition.nodes) descriptions[node.task] ??= this.options.registry.describe(node.task);
-    return descriptions;
+    const tasks = new Set(definition.nodes.filter((n) => !n.lightweight).map((n) => n.task));
+    return Object.fromEntries([...tasks].map((task) => [task, this.options.registry.describe(task)]));
   }
 
   async startDag(request: DagRunRequest): Promise<string> {
