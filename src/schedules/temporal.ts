@@ -11,7 +11,7 @@ import {
   type ScheduleOptionsStartWorkflowAction,
   type Workflow,
 } from '@temporalio/client';
-import { CascadenceError } from '../core/errors';
+import { CascadenceError, isCascadenceError } from '../core/errors';
 import { pipelineWorkflowId, runIdFromWorkflowId, scheduleId, taskOfScheduleId } from '../core/ids';
 import type { PipelineRequest, TaskDescription } from '../core';
 import { hashId } from '../events/hash';
@@ -167,7 +167,11 @@ export async function describeSchedule(client: Client, task: string): Promise<Sc
   }
 }
 
-/** Every Cascadence schedule (ids `cascadence-<task>`), sorted by task name. */
+/**
+ * Every Cascadence schedule (ids `cascadence-<task>`), sorted by task name. The listing comes
+ * from visibility, which can still list a schedule deleted a moment ago: one that is gone by the
+ * time it is described is left out.
+ */
 export async function listSchedules(client: Client): Promise<ScheduleInfo[]> {
   const names: string[] = [];
   for await (const s of client.schedule.list()) {
@@ -175,5 +179,15 @@ export async function listSchedules(client: Client): Promise<ScheduleInfo[]> {
     if (task) names.push(task);
   }
   names.sort();
-  return Promise.all(names.map(async (name) => toScheduleInfo(client, name, await describeSchedule(client, name))));
+  const found = await Promise.all(
+    names.map(async (name) => {
+      try {
+        return await toScheduleInfo(client, name, await describeSchedule(client, name));
+      } catch (err) {
+        if (isCascadenceError(err) && err.code === 'UNKNOWN_SCHEDULE') return undefined;
+        throw err;
+      }
+    }),
+  );
+  return found.filter((info): info is ScheduleInfo => info !== undefined);
 }
